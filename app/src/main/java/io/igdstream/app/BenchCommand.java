@@ -1,0 +1,19 @@
+package io.igdstream.app;
+
+import picocli.CommandLine.Command;
+
+/** {@code igd bench}: benchmarks that print figures (one subcommand each). */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks that print figures; ratios are measured within one run.",
+    subcommands = {StepBenchmark.class})
+final class BenchCommand implements Runnable {
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

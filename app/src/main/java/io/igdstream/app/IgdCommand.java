@@ -1,0 +1,75 @@
+package io.igdstream.app;
+
+import io.igdstream.core.data.DatasetException;
+import io.igdstream.core.io.CheckpointException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code igd}: the command line of igd-stream (DESIGN.md "The command line"). */
+@Command(
+    name = "igd",
+    mixinStandardHelpOptions = true,
+    version = "igd-stream 0.1.0",
+    description = "Streaming adversarial data augmentation and Input Gradient Distillation training.",
+    subcommands = {
+      NotBuiltCommand.Pipeline.class,
+      NotBuiltCommand.Broker.class,
+      NotBuiltCommand.Ingest.class,
+      NotBuiltCommand.Augment.class,
+      NotBuiltCommand.Corrupt.class,
+      NotBuiltCommand.Train.class,
+      NotBuiltCommand.Evaluate.class,
+      TrainLocalCommand.class,
+      EvalCommand.class,
+      ExportCommand.class,
+      BenchCommand.class,
+    })
+public final class IgdCommand implements Runnable {
+
+  /** Exit code for bad input: options, files, data. */
+  public static final int BAD_INPUT = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs a command line and returns its exit code (tests call this). */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new IgdCommand());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (isBadInput(e)) {
+            commandLine.getErr().println("igd " + commandLine.getCommandName() + ": " + oneLine(e.getMessage()));
+            return BAD_INPUT;
+          }
+          throw e;
+        });
+    cli.setParameterExceptionHandler(
+        (e, args1) -> {
+          e.getCommandLine().getErr().println("igd: " + e.getMessage());
+          e.getCommandLine().getErr().println("(see: igd " + e.getCommandLine().getCommandName() + " --help)");
+          return BAD_INPUT;
+        });
+    return cli.execute(args);
+  }
+
+  static boolean isBadInput(Exception e) {
+    return e instanceof IllegalArgumentException
+        || e instanceof DatasetException
+        || e instanceof CheckpointException
+        || e instanceof UncheckedIOException
+        || e instanceof BadInputException;
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "failed" : message.replace('\n', ' ');
+  }
+}

@@ -1,0 +1,217 @@
+package io.igdstream.app;
+
+import com.typesafe.config.Config;
+import io.igdstream.core.attack.Pgd;
+import io.igdstream.core.data.Dataset;
+import io.igdstream.core.data.DatasetSplits;
+import io.igdstream.core.eval.AccuracyEvaluator;
+import io.igdstream.core.eval.AccuracyReport;
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.io.CheckpointDirectory;
+import io.igdstream.core.model.Architecture;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.train.LocalTrainer;
+import io.igdstream.core.train.StepTerms;
+import io.igdstream.core.train.TrainSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code igd train-local}: in-process training without Kafka, then clean and PGD-20 accuracy. */
+@Command(
+    name = "train-local",
+    mixinStandardHelpOptions = true,
+    description = "Train in-process (nat | pgdat | igd | trades | trades-igd), no Kafka; resumes from --out.")
+final class TrainLocalCommand implements Callable<Integer> {
+
+  @Mixin DataOptions data;
+
+  @Option(names = "--method", description = "nat | pgdat | igd | trades | trades-igd (igd.train.method).")
+  String method;
+
+  @Option(names = "--model", description = "small-cnn | preact-resnet18 (default: by image size).")
+  String model;
+
+  @Option(names = "--epochs", description = "Passes over the training set (igd.train.epochs).")
+  Integer epochs;
+
+  @Option(names = "--batch-size", description = "Images per step (igd.train.batch-size).")
+  Integer batchSize;
+
+  @Option(names = "--lr", description = "Base learning rate (igd.train.learning-rate).")
+  Double learningRate;
+
+  @Option(names = "--train-limit", description = "Train on the first N training images only.")
+  Integer trainLimit;
+
+  @Option(names = "--eval-limit", description = "Evaluate on the first N test images only.")
+  Integer evalLimit;
+
+  @Option(names = "--teacher", description = "The frozen NAT teacher (a model or checkpoint file) for igd and trades-igd.")
+  Path teacher;
+
+  @Option(names = "--lambda", description = "Weight of the IGD term (igd.igd.lambda).")
+  Double lambda;
+
+  @Option(names = "--seed", description = "Seed of every random draw (igd.train.seed).")
+  Long seed;
+
+  @Option(names = "--config", description = "HOCON file with overrides of reference.conf.")
+  Path config;
+
+  @Option(names = "--out", required = true, description = "Run directory: checkpoints, model.safetensors, summary.json.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    Log log = Log.stderr();
+    // Validate everything before any work.
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    putIf(overrides, "igd.train.method", method);
+    putIf(overrides, "igd.train.epochs", epochs);
+    putIf(overrides, "igd.train.batch-size", batchSize);
+    putIf(overrides, "igd.train.learning-rate", learningRate);
+    putIf(overrides, "igd.train.seed", seed);
+    putIf(overrides, "igd.igd.lambda", lambda);
+    Config conf = Settings.load(config, overrides);
+    TrainSettings settings = TrainSettings.fromConfig(conf);
+    if (trainLimit != null && trainLimit < 1) {
+      throw new BadInputException("--train-limit must be >= 1, was " + trainLimit);
+    }
+    if (evalLimit != null && evalLimit < 1) {
+      throw new BadInputException("--eval-limit must be >= 1, was " + evalLimit);
+    }
+    if (settings.method().needsTeacher() && teacher == null) {
+      throw new BadInputException("--method " + settings.method().id() + " needs --teacher MODEL (train one with --method nat)");
+    }
+    if (teacher != null && !Files.isRegularFile(teacher)) {
+      throw new BadInputException("--teacher " + teacher + " does not exist");
+    }
+    OutputDirectory.prepare(out);
+    Checkpoint teacherFile = teacher == null ? null : Checkpoint.read(teacher);
+
+    DatasetSplits splits = data.load(log);
+    Dataset train = trainLimit == null ? splits.train() : splits.train().limit(trainLimit);
+    Dataset test = evalLimit == null ? splits.test() : splits.test().limit(evalLimit);
+    Architecture architecture =
+        model == null ? Architecture.defaultFor(train.channels(), train.height(), train.width()) : Architecture.of(model);
+    architecture.checkFits(train.channels(), train.height(), train.width());
+    log.info(String.format(Locale.ROOT, "%s: %d training, %d test images of %s, %d classes; model %s; method %s",
+        data.dataset, train.size(), test.size(), train.shape(), train.classCount(), architecture.id(), settings.method().id()));
+
+    Map<String, String> runMetadata = new LinkedHashMap<>();
+    runMetadata.put("dataset", data.dataset);
+    runMetadata.put("class_names", Json.write(train.classes()));
+    runMetadata.put("train_limit", Integer.toString(train.size()));
+
+    long started = System.nanoTime();
+    Classifier teacherModel = teacherFile == null ? null : Classifier.load(teacherFile);
+    if (teacherModel != null) {
+      teacherModel.freeze();
+    }
+    try (Classifier student = train(settings, architecture, train, teacherModel, runMetadata, log)) {
+      double trainSeconds = (System.nanoTime() - started) / 1e9;
+      Map<String, String> meta = new LinkedHashMap<>(runMetadata);
+      meta.putAll(student.describe());
+      meta.put("method", settings.method().id());
+      meta.put("seed", Long.toString(settings.seed()));
+      meta.put("epochs", Integer.toString(settings.epochs()));
+      Path modelFile = out.resolve("model.safetensors");
+      new Checkpoint(meta, student.stateDict(), new LinkedHashMap<>()).write(modelFile);
+      log.info("saved " + modelFile);
+
+      AccuracyReport report = evaluate(student, test, settings, log);
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("method", settings.method().id());
+      summary.put("dataset", data.dataset);
+      summary.put("model", architecture.id());
+      summary.put("epochs", settings.epochs());
+      summary.put("seed", settings.seed());
+      summary.put("train_limit", train.size());
+      summary.put("eval_limit", test.size());
+      summary.put("clean_accuracy", report.cleanAccuracy());
+      summary.put("pgd20_accuracy", report.robustAccuracy());
+      summary.put("attack", report.attack());
+      summary.put("eps", settings.attack(train.channels(), settings.attackConfig().evalSteps()).eps());
+      summary.put("lambda", settings.method().needsTeacher() ? settings.igd().lambda() : null);
+      summary.put("teacher", teacher == null ? null : teacher.toString());
+      summary.put("train_seconds", trainSeconds);
+      summary.put("eval_seconds", report.seconds());
+      Json.writeFile(out.resolve("summary.json"), summary);
+      System.out.printf(Locale.ROOT, "%s %s: clean accuracy %.4f, %s accuracy %.4f (eps %.4f) on %d test images%n",
+          settings.method().id(), data.dataset, report.cleanAccuracy(), report.attack(), report.robustAccuracy(),
+          (double) summary.get("eps"), test.size());
+      return 0;
+    } finally {
+      if (teacherModel != null) {
+        teacherModel.close();
+      }
+    }
+  }
+
+  private Classifier train(TrainSettings settings, Architecture architecture, Dataset train, Classifier teacherModel,
+      Map<String, String> runMetadata, Log log) {
+    CheckpointDirectory checkpoints = new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints());
+    Progress[] bar = new Progress[1];
+    LocalTrainer.Listener listener =
+        new LocalTrainer.Listener() {
+          @Override
+          public void onStart(long firstStep, long totalSteps) {
+            bar[0] = Progress.start("train " + settings.method().id(), totalSteps, firstStep, "steps", log);
+          }
+
+          @Override
+          public void onStep(LocalTrainer.Progress p) {
+            bar[0].stepTo(p.step(), String.format(Locale.ROOT, "epoch %d/%d %s lr %.3g", p.epoch() + 1, p.epochs(), terms(p.terms()), p.learningRate()));
+          }
+
+          @Override
+          public void onEpochEnd(int epoch, double meanLoss) {
+            log.info(String.format(Locale.ROOT, "epoch %d done: mean loss %.4f", epoch + 1, meanLoss));
+          }
+
+          @Override
+          public void onMessage(String message) {
+            log.info(message);
+          }
+        };
+    try {
+      return new LocalTrainer(settings, architecture, train, teacherModel, checkpoints, runMetadata, listener).run();
+    } finally {
+      if (bar[0] != null) {
+        bar[0].close();
+      }
+    }
+  }
+
+  static String terms(StepTerms t) {
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss %.4f ce %.4f", t.total(), t.ce()));
+    if (!Double.isNaN(t.cos())) {
+      s.append(String.format(Locale.ROOT, " cos %.4f", t.cos()));
+    }
+    if (!Double.isNaN(t.kl())) {
+      s.append(String.format(Locale.ROOT, " kl %.4f", t.kl()));
+    }
+    return s.toString();
+  }
+
+  static AccuracyReport evaluate(Classifier model, Dataset test, TrainSettings settings, Log log) {
+    Pgd attack = new Pgd(settings.attack(test.channels(), settings.attackConfig().evalSteps()));
+    try (Progress bar = Progress.start("eval " + attack.name(), test.size(), 0, "img", log)) {
+      return new AccuracyEvaluator(settings.evalBatchSize())
+          .evaluate(model, test, test.size(), attack, settings.seed(), done -> bar.stepTo(done, ""));
+    }
+  }
+
+  private static void putIf(Map<String, Object> map, String key, Object value) {
+    if (value != null) {
+      map.put(key, value);
+    }
+  }
+}

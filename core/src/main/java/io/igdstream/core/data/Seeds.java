@@ -1,0 +1,20 @@
+package io.igdstream.core.data;
+
+/** SplitMix64-based seed derivation, so every (seed, epoch, sample) gets an independent stream. */
+final class Seeds {
+  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+  private Seeds() {}
+
+  /** The SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix. */
+  static long splitMix64(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Combines a seed with one more coordinate; order matters, so (a, b) differs from (b, a). */
+  static long mix(long seed, long value) {
+    return splitMix64(seed * GOLDEN + splitMix64(value + GOLDEN));
+  }
+}

@@ -1,0 +1,41 @@
+package io.igdstream.core.train;
+
+import ai.djl.ndarray.NDArray;
+import io.igdstream.core.model.GradientModel;
+import io.igdstream.core.model.Losses;
+
+/** The IGD objective's pieces (PROTOCOL.md §1), each small enough to check on its own. */
+public final class IgdLoss {
+
+  private IgdLoss() {}
+
+  /**
+   * The three terms as arrays (for the backward) and as numbers (for the log).
+   *
+   * @param total CE + λ(1 − cos)
+   */
+  public record Terms(NDArray total, NDArray ce, NDArray cos) {
+    StepTerms values() {
+      return new StepTerms(total.getFloat(), ce.getFloat(), cos.getFloat(), Double.NaN);
+    }
+  }
+
+  /** g_T = ∇_x s_T(x, y): the frozen teacher in inference mode, no graph. */
+  public static NDArray teacherGradient(GradientModel teacher, NDArray x, NDArray labels, GradientTarget target) {
+    return teacher.inputGradient(x, IgdStep.objective(target, labels), false, false);
+  }
+
+  /**
+   * CE(f(x_adv), y) + λ · mean_i [1 − cos(g_S,i, g_T,i)] with g_S = ∇_x s_S(gradientAt, y) taken
+   * with create_graph; student in training mode. Call inside a gradient collector.
+   */
+  public static Terms terms(
+      GradientModel student, NDArray xAdv, NDArray gradientAt, NDArray labels, NDArray teacherGradient, IgdSettings igd) {
+    NDArray ce = Losses.crossEntropy(student.logits(xAdv, true), labels).mean();
+    NDArray studentGradient =
+        student.inputGradient(gradientAt, IgdStep.objective(igd.gradientTarget(), labels), true, true);
+    NDArray cos = Losses.cosineSimilarity(studentGradient, teacherGradient).mean();
+    NDArray total = ce.add(cos.neg().add(1f).mul((float) igd.lambda()));
+    return new Terms(total, ce, cos);
+  }
+}

@@ -1,0 +1,233 @@
+package io.igdstream.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.igdstream.core.attack.Pgd;
+import io.igdstream.core.attack.TradesPgd;
+import io.igdstream.core.data.Augmentation;
+import io.igdstream.core.data.Batch;
+import io.igdstream.core.data.BatchSampler;
+import io.igdstream.core.data.Dataset;
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.io.CheckpointDirectory;
+import io.igdstream.core.io.CheckpointException;
+import io.igdstream.core.model.Architecture;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.ModelSpec;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * In-process training (the research path, {@code igd train-local}): epochs of seeded batches, one
+ * {@link TrainingStep} each, checkpoints every {@code checkpoint-every} steps and at each epoch's
+ * end. A run resumes from its newest good checkpoint and then repeats exactly what the
+ * uninterrupted run would have done: batches, attack starts and learning rates all derive from
+ * (seed, step), and the optimiser and schedule state are in the checkpoint.
+ */
+public final class LocalTrainer {
+
+  /** Where a run is, after each step. */
+  public record Progress(
+      int epoch, int epochs, int batch, int batchesPerEpoch, long step, long totalSteps, double learningRate, StepTerms terms) {}
+
+  /** Hooks for progress display and logging; all called on the training thread. */
+  public interface Listener {
+    default void onStart(long firstStep, long totalSteps) {}
+
+    default void onStep(Progress progress) {}
+
+    default void onEpochEnd(int epoch, double meanLoss) {}
+
+    default void onMessage(String message) {}
+  }
+
+  private final TrainSettings settings;
+  private final Architecture architecture;
+  private final Dataset train;
+  private final Classifier teacher;
+  private final CheckpointDirectory checkpoints;
+  private final Map<String, String> runMetadata;
+  private final Listener listener;
+
+  /**
+   * @param teacher the frozen NAT teacher for igd and trades-igd, else null
+   * @param runMetadata what the checkpoints record about the run (dataset, class names, …)
+   */
+  public LocalTrainer(
+      TrainSettings settings,
+      Architecture architecture,
+      Dataset train,
+      Classifier teacher,
+      CheckpointDirectory checkpoints,
+      Map<String, String> runMetadata,
+      Listener listener) {
+    if (settings.method().needsTeacher() && teacher == null) {
+      throw new IllegalArgumentException("method " + settings.method().id() + " needs a teacher model");
+    }
+    this.settings = settings;
+    this.architecture = architecture;
+    this.train = train;
+    this.teacher = teacher;
+    this.checkpoints = checkpoints;
+    this.runMetadata = Map.copyOf(runMetadata);
+    this.listener = listener;
+  }
+
+  /** The model spec the data calls for. */
+  public static ModelSpec specOf(Dataset data) {
+    return new ModelSpec(data.channels(), data.height(), data.width(), data.classCount());
+  }
+
+  /** Trains (or resumes and finishes) the run and returns the student; the caller closes it. */
+  public Classifier run() {
+    ModelSpec spec = specOf(train);
+    architecture.checkFits(spec.channels(), spec.height(), spec.width());
+    if (teacher != null && (!teacher.spec().equals(spec) || teacher.architecture() != architecture)) {
+      throw new IllegalArgumentException(
+          "the teacher is a " + teacher.architecture().id() + " for " + teacher.spec()
+              + " but the student is a " + architecture.id() + " for " + spec);
+    }
+    Classifier student = Classifier.create(architecture, spec, settings.seed());
+    try (Sgd sgd = new Sgd(student.trainableParameters(), settings.sgd(), student.manager())) {
+      TrainingStep step = stepFor(student, sgd);
+      BatchSampler sampler =
+          new BatchSampler(train, settings.batchSize(), settings.seed(), augmentation(), false);
+      int perEpoch = sampler.batchesPerEpoch();
+      long totalSteps = (long) perEpoch * settings.epochs();
+      LearningRateSchedule schedule =
+          new LearningRateSchedule(settings.schedule(), settings.sgd().learningRate(), totalSteps);
+
+      long globalStep = 0;
+      double epochLossSum = 0;
+      Optional<Checkpoint> resume = checkpoints.latest(listener::onMessage);
+      if (resume.isPresent()) {
+        Checkpoint c = resume.get();
+        checkCompatible(c, student);
+        student.loadStateDict(c.model());
+        sgd.loadState(c.optimizer());
+        schedule.restore(prefixed(c.metadata(), "schedule."));
+        globalStep = c.requireLong("step");
+        epochLossSum = Double.parseDouble(c.require("epoch_loss_sum"));
+        listener.onMessage("resumed from checkpoint at step " + globalStep + " in " + checkpoints.directory());
+      }
+      listener.onStart(globalStep, totalSteps);
+      while (globalStep < totalSteps) {
+        int epoch = (int) (globalStep / perEpoch);
+        int batchIndex = (int) (globalStep % perEpoch);
+        double rate = schedule.rate(globalStep);
+        StepTerms terms;
+        try (NDManager scope = student.manager().newSubManager()) {
+          Batch batch = sampler.batch(epoch, batchIndex);
+          NDArray x = student.images(scope, batch.images(), batch.size());
+          NDArray labels = scope.create(toLongs(batch.labels()));
+          terms = step.step(x, labels, stepSeed(settings.seed(), globalStep), rate);
+        }
+        if (!Double.isFinite(terms.total())) {
+          throw new IllegalStateException(
+              "training diverged at step " + globalStep + " (loss " + terms.total()
+                  + "); lower igd.train.learning-rate (now " + settings.sgd().learningRate() + ")");
+        }
+        globalStep++;
+        epochLossSum += terms.total();
+        listener.onStep(new Progress(epoch, settings.epochs(), batchIndex, perEpoch, globalStep, totalSteps, rate, terms));
+        boolean epochDone = globalStep % perEpoch == 0;
+        if (epochDone) {
+          double mean = epochLossSum / perEpoch;
+          schedule.epochEnded(mean);
+          listener.onEpochEnd(epoch, mean);
+          epochLossSum = 0;
+        }
+        if (epochDone || globalStep % settings.checkpointEvery() == 0) {
+          checkpoints.save(checkpoint(student, sgd, schedule, globalStep, epochLossSum), globalStep);
+        }
+      }
+      return student;
+    } catch (RuntimeException e) {
+      student.close();
+      throw e;
+    }
+  }
+
+  private TrainingStep stepFor(Classifier student, Sgd sgd) {
+    int channels = train.channels();
+    return switch (settings.method()) {
+      case NAT -> new NatStep(student, sgd);
+      case PGDAT -> new PgdatStep(student, new Pgd(settings.attack(channels, settings.attackConfig().trainSteps())), sgd);
+      case IGD -> new IgdStep(
+          student, teacher, new Pgd(settings.attack(channels, settings.attackConfig().trainSteps())), settings.igd(), sgd);
+      case TRADES, TRADES_IGD -> new TradesStep(
+          student,
+          new TradesPgd(settings.attack(channels, settings.attackConfig().trainSteps())),
+          settings.tradesBeta(),
+          settings.method() == TrainingMethod.TRADES_IGD ? teacher : null,
+          settings.igd(),
+          sgd);
+    };
+  }
+
+  private Augmentation augmentation() {
+    return switch (settings.augmentation()) {
+      case "none" -> Augmentation.NONE;
+      case "crop-flip" -> Augmentation.cifar();
+      default -> Augmentation.defaultFor(train);
+    };
+  }
+
+  private Checkpoint checkpoint(Classifier student, Sgd sgd, LearningRateSchedule schedule, long step, double epochLossSum) {
+    Map<String, String> meta = new LinkedHashMap<>(runMetadata);
+    meta.putAll(student.describe());
+    meta.put("method", settings.method().id());
+    meta.put("seed", Long.toString(settings.seed()));
+    meta.put("step", Long.toString(step));
+    meta.put("epoch_loss_sum", Double.toString(epochLossSum));
+    schedule.state().forEach((k, v) -> meta.put("schedule." + k, v));
+    return new Checkpoint(meta, student.stateDict(), sgd.state());
+  }
+
+  private void checkCompatible(Checkpoint c, Classifier student) {
+    for (var entry : student.describe().entrySet()) {
+      if (!entry.getValue().equals(c.metadata().get(entry.getKey()))) {
+        throw new CheckpointException(
+            "checkpoint in " + checkpoints.directory() + " is for " + entry.getKey() + " "
+                + c.metadata().get(entry.getKey()) + ", this run needs " + entry.getValue()
+                + " (use another --out to start a new run)");
+      }
+    }
+    for (String key : new String[] {"method", "seed"}) {
+      String expected = key.equals("method") ? settings.method().id() : Long.toString(settings.seed());
+      if (!expected.equals(c.metadata().get(key))) {
+        throw new CheckpointException(
+            "checkpoint in " + checkpoints.directory() + " has " + key + " " + c.metadata().get(key)
+                + ", this run has " + expected + " (use another --out to start a new run)");
+      }
+    }
+  }
+
+  private static Map<String, String> prefixed(Map<String, String> meta, String prefix) {
+    Map<String, String> out = new LinkedHashMap<>();
+    meta.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix)) {
+            out.put(k.substring(prefix.length()), v);
+          }
+        });
+    return out;
+  }
+
+  /** A well-mixed seed per (run seed, step) (SplitMix64's finaliser). */
+  public static long stepSeed(long seed, long step) {
+    long z = seed * 0x9E3779B97F4A7C15L + step + 0x632BE59BD9B4E019L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  static long[] toLongs(int[] values) {
+    long[] longs = new long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      longs[i] = values[i];
+    }
+    return longs;
+  }
+}
