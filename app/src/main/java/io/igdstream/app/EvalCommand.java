@@ -1,7 +1,10 @@
 package io.igdstream.app;
 
 import io.igdstream.core.data.Dataset;
-import io.igdstream.core.eval.AccuracyReport;
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.core.eval.RobustnessSuite;
+import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.train.TrainSettings;
@@ -12,20 +15,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code igd eval}: offline robustness report of saved models (clean and PGD-20 accuracy for now). */
+/** {@code igd eval}: the offline robustness report of saved models, side by side (PROTOCOL.md §2). */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = "Clean and PGD-20 accuracy of saved models on a dataset's test split.")
+    description = "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
+        + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
 final class EvalCommand implements Callable<Integer> {
 
-  @Parameters(arity = "1..*", paramLabel = "MODEL", description = "model.safetensors or checkpoint files written by igd.")
+  @Parameters(arity = "1..*", paramLabel = "MODEL", description = "model.safetensors or checkpoint files written by igd; the first is the reference for the Δ columns.")
   List<Path> models;
 
   @Mixin DataOptions data;
@@ -33,21 +38,24 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--limit", description = "Evaluate on the first N test images only.")
   Integer limit;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the attacks' random starts.")
+  @Option(names = "--tests", defaultValue = "clean,pgd,gini,ina,rn,ioa,corruptions",
+      description = "Comma-separated tests: clean,pgd,gini,ina,rn,ioa,corruptions (default: all).")
+  String tests;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of every random draw (with the sample id and the test).")
   long seed;
 
-  @Option(names = "--config", description = "HOCON file with overrides of reference.conf.")
+  @Option(names = "--config", description = "HOCON file with overrides of reference.conf (igd.attack, igd.eval).")
   Path config;
 
-  @Option(names = "--out", description = "Directory for report.json.")
+  @Option(names = "--out", description = "Directory for report.json, report.md and the plots.")
   Path out;
 
   @Override
   public Integer call() {
     Log log = Log.stderr();
-    Map<String, Object> overrides = new LinkedHashMap<>();
-    overrides.put("igd.train.seed", seed);
-    TrainSettings settings = TrainSettings.fromConfig(Settings.load(config, overrides));
+    TrainSettings settings = TrainSettings.fromConfig(Settings.load(config, Map.of()));
+    Set<SuiteTest> selected = SuiteTest.parse(tests);
     if (limit != null && limit < 1) {
       throw new BadInputException("--limit must be >= 1, was " + limit);
     }
@@ -65,38 +73,111 @@ final class EvalCommand implements Callable<Integer> {
     if (limit != null) {
       test = test.limit(limit);
     }
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (int i = 0; i < files.size(); i++) {
-      Checkpoint file = files.get(i);
-      try (Classifier model = Classifier.load(file)) {
+    List<RobustnessSuite.Entry> entries = new ArrayList<>();
+    List<String> ids = uniqueNames(models);
+    try {
+      for (int i = 0; i < files.size(); i++) {
+        Classifier model = Classifier.load(files.get(i));
+        entries.add(new RobustnessSuite.Entry(ids.get(i), files.get(i).metadata().getOrDefault("method", "unknown"), model));
         if (model.spec().channels() != test.channels() || model.spec().height() != test.height()
             || model.spec().width() != test.width() || model.classes() != test.classCount()) {
-          throw new BadInputException(
-              models.get(i) + ": model takes " + model.spec() + " but " + data.dataset + " has "
-                  + test.shape() + " images of " + test.classCount() + " classes");
+          throw new BadInputException(models.get(i) + ": model takes " + model.spec() + " but " + data.dataset + " has "
+              + test.shape() + " images of " + test.classCount() + " classes");
         }
-        AccuracyReport report = TrainLocalCommand.evaluate(model, test, settings, log);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("model", models.get(i).toString());
-        row.put("architecture", model.architecture().id());
-        row.put("method", file.metadata().getOrDefault("method", "unknown"));
-        row.put("samples", report.samples());
-        row.put("clean_accuracy", report.cleanAccuracy());
-        row.put("pgd20_accuracy", report.robustAccuracy());
-        row.put("seconds", report.seconds());
-        rows.add(row);
-        System.out.printf(Locale.ROOT, "%s (%s): clean accuracy %.4f, %s accuracy %.4f on %d images%n",
-            models.get(i), row.get("method"), report.cleanAccuracy(), report.attack(), report.robustAccuracy(), report.samples());
+      }
+      RobustnessSuite suite = new RobustnessSuite(new RobustnessSuite.Settings(
+          selected, settings.evalBatchSize(), seed, settings.attack(test.channels(), settings.attackConfig().evalSteps()), 8));
+      log.info(String.format(Locale.ROOT, "evaluating %d model(s) on %d %s test images: %s", entries.size(), test.size(),
+          data.dataset, String.join(",", selected.stream().map(SuiteTest::id).toList())));
+      RobustnessReport report = suite.run(data.dataset, test, entries, new ProgressLines(log));
+      printSummary(report);
+      if (out != null) {
+        ReportFiles.writeAll(report, out);
+        log.info("wrote report.json, report.md and plots to " + out);
+      }
+      return 0;
+    } finally {
+      entries.forEach(e -> e.model().close());
+    }
+  }
+
+  /** Names for the report: file names, disambiguated with the parent directory when needed. */
+  static List<String> uniqueNames(List<Path> paths) {
+    List<String> names = new ArrayList<>();
+    for (Path p : paths) {
+      Path parent = p.toAbsolutePath().getParent();
+      String file = p.getFileName().toString().replaceFirst("\\.safetensors$", "");
+      names.add(file.equals("model") && parent != null ? parent.getFileName().toString() : file);
+    }
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      int count = seen.merge(names.get(i), 1, Integer::sum);
+      if (count > 1) {
+        names.set(i, names.get(i) + "#" + count);
       }
     }
-    if (out != null) {
-      Map<String, Object> report = new LinkedHashMap<>();
-      report.put("dataset", data.dataset);
-      report.put("seed", seed);
-      report.put("models", rows);
-      Json.writeFile(out.resolve("report.json"), report);
-      log.info("wrote " + out.resolve("report.json"));
+    return names;
+  }
+
+  private static void printSummary(RobustnessReport r) {
+    System.out.printf(Locale.ROOT, "%d test images, joint-correct subset %d%n", r.samples(), r.jointCorrect());
+    for (ModelResult m : r.models()) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s (%s): clean accuracy %.4f", m.modelId(), m.method(), m.cleanAccuracy()));
+      if (m.pgd20Accuracy() != null) {
+        line.append(String.format(Locale.ROOT, ", pgd-20 accuracy %.4f", m.pgd20Accuracy()));
+      }
+      if (m.giniPixel() != null) {
+        line.append(String.format(Locale.ROOT, ", gini %.4f / %.4f", m.giniPixel(), m.giniRegional()));
+      }
+      if (m.inaAdd() != null) {
+        line.append(String.format(Locale.ROOT, ", ina-add@2%% %.4f, ina-replace@2%% %.4f", last(m.inaAdd()), last(m.inaReplace())));
+      }
+      if (m.rn() != null) {
+        line.append(String.format(Locale.ROOT, ", rn@20%% %.4f", last(m.rn())));
+      }
+      if (m.ioaGrey() != null) {
+        line.append(String.format(Locale.ROOT, ", ioa %.4f / %.4f", m.ioaGrey(), m.ioaWhite()));
+      }
+      if (!m.corruptions().isEmpty()) {
+        line.append(String.format(Locale.ROOT, ", corruption error %.4f", m.corruptionMean()));
+      }
+      System.out.println(line);
     }
-    return 0;
+  }
+
+  private static double last(Map<Double, Double> rates) {
+    double v = Double.NaN;
+    for (double x : rates.values()) {
+      v = x;
+    }
+    return v;
+  }
+
+  /** Periodic progress lines with rate and ETA per test (one line at most every 10 s). */
+  private static final class ProgressLines implements RobustnessSuite.Progress {
+    private final Log log;
+    private String test = "";
+    private long started;
+    private long lastPrint;
+
+    ProgressLines(Log log) {
+      this.log = log;
+    }
+
+    @Override
+    public void update(String name, long done, long total) {
+      long now = System.nanoTime();
+      if (!name.equals(test)) {
+        test = name;
+        started = now;
+        lastPrint = now;
+      }
+      if (now - lastPrint > 10_000_000_000L || done == total) {
+        lastPrint = now;
+        double seconds = (now - started) / 1e9;
+        double rate = done / Math.max(seconds, 1e-9);
+        log.info(String.format(Locale.ROOT, "%s: %d/%d images, %.1f img/s, ETA %.0f s", name, done, total, rate, (total - done) / Math.max(rate, 1e-9)));
+      }
+    }
   }
 }

@@ -38,7 +38,7 @@ final class Progress implements AutoCloseable {
 
   void stepTo(long done, String message) {
     bar.stepTo(done);
-    bar.setExtraMessage(message);
+    bar.setExtraMessage(message.isEmpty() ? "" : "  " + message);
   }
 
   @Override

@@ -1,11 +1,12 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
-import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
-import io.igdstream.core.eval.AccuracyEvaluator;
-import io.igdstream.core.eval.AccuracyReport;
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.core.eval.RobustnessSuite;
+import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
@@ -16,8 +17,10 @@ import io.igdstream.core.train.TrainSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -126,7 +129,9 @@ final class TrainLocalCommand implements Callable<Integer> {
       new Checkpoint(meta, student.stateDict(), new LinkedHashMap<>()).write(modelFile);
       log.info("saved " + modelFile);
 
-      AccuracyReport report = evaluate(student, test, settings, log);
+      long evalStarted = System.nanoTime();
+      ModelResult report = evaluate(student, data.dataset, test, settings.method().id(), settings, log);
+      double eps = settings.attack(train.channels(), settings.attackConfig().evalSteps()).eps();
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("method", settings.method().id());
       summary.put("dataset", data.dataset);
@@ -136,17 +141,17 @@ final class TrainLocalCommand implements Callable<Integer> {
       summary.put("train_limit", train.size());
       summary.put("eval_limit", test.size());
       summary.put("clean_accuracy", report.cleanAccuracy());
-      summary.put("pgd20_accuracy", report.robustAccuracy());
-      summary.put("attack", report.attack());
-      summary.put("eps", settings.attack(train.channels(), settings.attackConfig().evalSteps()).eps());
+      summary.put("pgd20_accuracy", report.pgd20Accuracy());
+      summary.put("attack", "pgd-" + settings.attackConfig().evalSteps());
+      summary.put("eps", eps);
       summary.put("lambda", settings.method().needsTeacher() ? settings.igd().lambda() : null);
       summary.put("teacher", teacher == null ? null : teacher.toString());
       summary.put("train_seconds", trainSeconds);
-      summary.put("eval_seconds", report.seconds());
+      summary.put("eval_seconds", (System.nanoTime() - evalStarted) / 1e9);
       Json.writeFile(out.resolve("summary.json"), summary);
-      System.out.printf(Locale.ROOT, "%s %s: clean accuracy %.4f, %s accuracy %.4f (eps %.4f) on %d test images%n",
-          settings.method().id(), data.dataset, report.cleanAccuracy(), report.attack(), report.robustAccuracy(),
-          (double) summary.get("eps"), test.size());
+      System.out.printf(Locale.ROOT, "%s %s: clean accuracy %.4f, pgd-%d accuracy %.4f (eps %.4f) on %d test images%n",
+          settings.method().id(), data.dataset, report.cleanAccuracy(), settings.attackConfig().evalSteps(),
+          report.pgd20Accuracy(), eps, test.size());
       return 0;
     } finally {
       if (teacherModel != null) {
@@ -201,11 +206,23 @@ final class TrainLocalCommand implements Callable<Integer> {
     return s.toString();
   }
 
-  static AccuracyReport evaluate(Classifier model, Dataset test, TrainSettings settings, Log log) {
-    Pgd attack = new Pgd(settings.attack(test.channels(), settings.attackConfig().evalSteps()));
-    try (Progress bar = Progress.start("eval " + attack.name(), test.size(), 0, "img", log)) {
-      return new AccuracyEvaluator(settings.evalBatchSize())
-          .evaluate(model, test, test.size(), attack, settings.seed(), done -> bar.stepTo(done, ""));
+  /** Clean and PGD-20 accuracy through the robustness suite, as {@code igd eval --tests clean,pgd} computes them. */
+  static ModelResult evaluate(Classifier model, String dataset, Dataset test, String method, TrainSettings settings, Log log) {
+    RobustnessSuite suite = new RobustnessSuite(new RobustnessSuite.Settings(
+        Set.of(SuiteTest.CLEAN, SuiteTest.PGD), settings.evalBatchSize(), settings.seed(),
+        settings.attack(test.channels(), settings.attackConfig().evalSteps()), 0));
+    try (Progress bar = Progress.start("eval", 2L * test.size(), 0, "img", log)) {
+      long[] offset = {0};
+      String[] current = {"clean"};
+      RobustnessReport report = suite.run(dataset, test, List.of(new RobustnessSuite.Entry("model", method, model)),
+          (name, done, total) -> {
+            if (!name.equals(current[0])) {
+              current[0] = name;
+              offset[0] = total;
+            }
+            bar.stepTo(offset[0] + done, name);
+          });
+      return report.models().get(0);
     }
   }
 

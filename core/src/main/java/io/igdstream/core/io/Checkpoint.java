@@ -61,7 +61,10 @@ public record Checkpoint(
     } catch (UncheckedIOException e) {
       throw new CheckpointException(file + ": cannot read: " + e.getCause().getMessage());
     } catch (RuntimeException e) {
-      throw new CheckpointException(file + ": not a valid checkpoint: " + e.getMessage());
+      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+      String prefix = file + ": "; // Safetensors.read already names the file
+      throw new CheckpointException(
+          file + ": not a valid checkpoint: " + (reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason));
     }
     if (!FORMAT.equals(contents.metadata().get(FORMAT_KEY))) {
       throw new CheckpointException(

@@ -43,6 +43,13 @@ public final class CheckpointDirectory {
       Files.createDirectories(directory);
       Path file = directory.resolve(String.format("step-%09d.safetensors", step));
       checkpoint.write(file);
+      // Files of later steps are stale once a run resumed from an earlier one (e.g. a damaged
+      // newest file was skipped): drop them first, so pruning never removes the file just written.
+      for (Path other : list()) {
+        if (stepOf(other) > step) {
+          Files.deleteIfExists(other);
+        }
+      }
       List<Path> all = list();
       for (int i = 0; i < all.size() - keep; i++) {
         Files.deleteIfExists(all.get(i));

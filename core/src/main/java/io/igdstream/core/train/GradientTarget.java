@@ -12,7 +12,7 @@ public enum GradientTarget {
       case "logit" -> LOGIT;
       case "ce" -> CE;
       default -> throw new IllegalArgumentException(
-          "gradient-target must be logit or ce, was '" + value + "'");
+          "igd.igd.gradient-target must be logit or ce, was '" + value + "'");
     };
   }
 }

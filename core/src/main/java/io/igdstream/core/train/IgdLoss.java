@@ -16,7 +16,7 @@ public final class IgdLoss {
    */
   public record Terms(NDArray total, NDArray ce, NDArray cos) {
     StepTerms values() {
-      return new StepTerms(total.getFloat(), ce.getFloat(), cos.getFloat(), Double.NaN);
+      return new StepTerms(StepTerms.scalar(total), StepTerms.scalar(ce), StepTerms.scalar(cos), Double.NaN);
     }
   }
 
@@ -25,17 +25,30 @@ public final class IgdLoss {
     return teacher.inputGradient(x, IgdStep.objective(target, labels), false, false);
   }
 
+  /** The alignment term: mean cosine and λ · (1 − mean cosine), differentiable through g_S. */
+  public record Alignment(NDArray cos, NDArray penalty) {}
+
   /**
-   * CE(f(x_adv), y) + λ · mean_i [1 − cos(g_S,i, g_T,i)] with g_S = ∇_x s_S(gradientAt, y) taken
-   * with create_graph; student in training mode. Call inside a gradient collector.
+   * λ · mean_i [1 − cos(g_S,i, g_T,i)] with g_S = ∇_x s_S(gradientAt, y) taken with create_graph,
+   * student in training mode. Call inside a gradient collector.
+   */
+  public static Alignment alignment(
+      GradientModel student, NDArray gradientAt, NDArray labels, NDArray teacherGradient, IgdSettings igd) {
+    NDArray studentGradient =
+        student.inputGradient(gradientAt, IgdStep.objective(igd.gradientTarget(), labels), true, true);
+    NDArray cos = Losses.cosineSimilarity(studentGradient, teacherGradient).mean();
+    // Float scalars: a 0-dim float32 array combined with a Java double becomes float64.
+    return new Alignment(cos, cos.neg().add(1f).mul((float) igd.lambda()));
+  }
+
+  /**
+   * CE(f(x_adv), y) + λ · mean_i [1 − cos(g_S,i, g_T,i)], student in training mode. Call inside a
+   * gradient collector.
    */
   public static Terms terms(
       GradientModel student, NDArray xAdv, NDArray gradientAt, NDArray labels, NDArray teacherGradient, IgdSettings igd) {
     NDArray ce = Losses.crossEntropy(student.logits(xAdv, true), labels).mean();
-    NDArray studentGradient =
-        student.inputGradient(gradientAt, IgdStep.objective(igd.gradientTarget(), labels), true, true);
-    NDArray cos = Losses.cosineSimilarity(studentGradient, teacherGradient).mean();
-    NDArray total = ce.add(cos.neg().add(1f).mul((float) igd.lambda()));
-    return new Terms(total, ce, cos);
+    Alignment alignment = alignment(student, gradientAt, labels, teacherGradient, igd);
+    return new Terms(ce.add(alignment.penalty()), ce, alignment.cos());
   }
 }

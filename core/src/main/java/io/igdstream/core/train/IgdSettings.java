@@ -11,7 +11,7 @@ public record IgdSettings(double lambda, GradientTarget gradientTarget, boolean 
 
   public IgdSettings {
     if (!(lambda >= 0)) {
-      throw new IllegalArgumentException("igd.lambda must be >= 0, was " + lambda);
+      throw new IllegalArgumentException("igd.igd.lambda must be >= 0, was " + lambda);
     }
   }
 }

@@ -139,7 +139,7 @@ public final class LocalTrainer {
           epochLossSum = 0;
         }
         if (epochDone || globalStep % settings.checkpointEvery() == 0) {
-          checkpoints.save(checkpoint(student, sgd, schedule, globalStep, epochLossSum), globalStep);
+          checkpoints.save(checkpoint(student, sgd, schedule, globalStep, perEpoch, epochLossSum), globalStep);
         }
       }
       return student;
@@ -174,12 +174,17 @@ public final class LocalTrainer {
     };
   }
 
-  private Checkpoint checkpoint(Classifier student, Sgd sgd, LearningRateSchedule schedule, long step, double epochLossSum) {
+  private Checkpoint checkpoint(
+      Classifier student, Sgd sgd, LearningRateSchedule schedule, long step, int batchesPerEpoch, double epochLossSum) {
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);
     meta.putAll(student.describe());
     meta.put("method", settings.method().id());
     meta.put("seed", Long.toString(settings.seed()));
     meta.put("step", Long.toString(step));
+    meta.put("epoch", Long.toString(step / batchesPerEpoch));
+    // Every random draw derives from (seed, step), so seed and step are the whole RNG state.
+    meta.put("rng", "seed=" + settings.seed() + ",step=" + step);
+    meta.put("settings", settings.toString());
     meta.put("epoch_loss_sum", Double.toString(epochLossSum));
     schedule.state().forEach((k, v) -> meta.put("schedule." + k, v));
     return new Checkpoint(meta, student.stateDict(), sgd.state());

@@ -25,7 +25,7 @@ public final class NatStep implements TrainingStep {
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       NDArray loss = Losses.crossEntropy(student.logits(Scoped.copy(x, scope), true), labels).mean();
       collector.backward(loss);
-      ce = loss.getFloat();
+      ce = StepTerms.scalar(loss);
     }
     sgd.step(learningRate);
     return StepTerms.of(ce, ce);

@@ -29,7 +29,7 @@ public final class PgdatStep implements TrainingStep {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray loss = Losses.crossEntropy(student.logits(xAdv, true), labels).mean();
         collector.backward(loss);
-        ce = loss.getFloat();
+        ce = StepTerms.scalar(loss);
       }
     }
     sgd.step(learningRate);

@@ -18,25 +18,25 @@ public record ScheduleSettings(String kind, List<Double> milestones, double gamm
   public ScheduleSettings {
     if (!List.of("constant", "multi-step", "plateau").contains(kind)) {
       throw new IllegalArgumentException(
-          "train.schedule.kind must be constant, multi-step or plateau, was '" + kind + "'");
+          "igd.train.schedule.kind must be constant, multi-step or plateau, was '" + kind + "'");
     }
     milestones = List.copyOf(milestones);
     double last = 0;
     for (double m : milestones) {
       if (!(m > last && m < 1)) {
         throw new IllegalArgumentException(
-            "train.schedule.milestones must be ascending fractions in (0, 1), was " + milestones);
+            "igd.train.schedule.milestones must be ascending fractions in (0, 1), was " + milestones);
       }
       last = m;
     }
     if (!(gamma > 0 && gamma <= 1)) {
-      throw new IllegalArgumentException("train.schedule.gamma must be in (0, 1], was " + gamma);
+      throw new IllegalArgumentException("igd.train.schedule.gamma must be in (0, 1], was " + gamma);
     }
     if (patience < 0) {
-      throw new IllegalArgumentException("train.schedule.patience must be >= 0, was " + patience);
+      throw new IllegalArgumentException("igd.train.schedule.patience must be >= 0, was " + patience);
     }
-    if (!(threshold >= 0)) {
-      throw new IllegalArgumentException("train.schedule.threshold must be >= 0, was " + threshold);
+    if (!(threshold >= 0 && threshold < 1)) {
+      throw new IllegalArgumentException("igd.train.schedule.threshold must be in [0, 1), was " + threshold);
     }
   }
 }

@@ -11,13 +11,13 @@ public record SgdSettings(double learningRate, double momentum, double weightDec
 
   public SgdSettings {
     if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("train.learning-rate must be > 0, was " + learningRate);
+      throw new IllegalArgumentException("igd.train.learning-rate must be > 0, was " + learningRate);
     }
     if (!(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException("train.momentum must be in [0, 1), was " + momentum);
+      throw new IllegalArgumentException("igd.train.momentum must be in [0, 1), was " + momentum);
     }
     if (!(weightDecay >= 0)) {
-      throw new IllegalArgumentException("train.weight-decay must be >= 0, was " + weightDecay);
+      throw new IllegalArgumentException("igd.train.weight-decay must be >= 0, was " + weightDecay);
     }
   }
 }

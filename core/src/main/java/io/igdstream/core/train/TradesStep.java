@@ -50,14 +50,12 @@ public final class TradesStep implements TrainingStep {
         NDArray total = ce.add(kl.mul((float) beta));
         double cos = Double.NaN;
         if (teacher != null) {
-          NDArray studentGradient =
-              student.inputGradient(xs, IgdStep.objective(igd.gradientTarget(), labels), true, true);
-          NDArray cosine = Losses.cosineSimilarity(studentGradient, teacherGradient).mean();
-          total = total.add(cosine.neg().add(1f).mul((float) igd.lambda()));
-          cos = cosine.getFloat();
+          IgdLoss.Alignment alignment = IgdLoss.alignment(student, xs, labels, teacherGradient, igd);
+          total = total.add(alignment.penalty());
+          cos = StepTerms.scalar(alignment.cos());
         }
         collector.backward(total);
-        terms = new StepTerms(total.getFloat(), ce.getFloat(), cos, kl.getFloat());
+        terms = new StepTerms(StepTerms.scalar(total), StepTerms.scalar(ce), cos, StepTerms.scalar(kl));
       }
     }
     sgd.step(learningRate);

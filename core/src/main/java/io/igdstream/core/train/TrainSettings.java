@@ -55,32 +55,32 @@ public record TrainSettings(
   /** Reads and validates the settings; errors name the key. */
   public static TrainSettings fromConfig(Config root) {
     try {
-      Config c = root.getConfig("igd");
-      Config t = c.getConfig("train");
-      Config s = t.getConfig("schedule");
-      Config a = c.getConfig("attack");
-      Config i = c.getConfig("igd");
+      // Full paths throughout, so a wrong-type error names the whole key.
+      String t = "igd.train.";
+      String s = "igd.train.schedule.";
+      String a = "igd.attack.";
+      String i = "igd.igd.";
       return new TrainSettings(
-          TrainingMethod.of(t.getString("method")),
-          t.getInt("epochs"),
-          t.getInt("batch-size"),
-          new SgdSettings(t.getDouble("learning-rate"), t.getDouble("momentum"), t.getDouble("weight-decay")),
+          TrainingMethod.of(root.getString(t + "method")),
+          root.getInt(t + "epochs"),
+          root.getInt(t + "batch-size"),
+          new SgdSettings(root.getDouble(t + "learning-rate"), root.getDouble(t + "momentum"), root.getDouble(t + "weight-decay")),
           new ScheduleSettings(
-              s.getString("kind"), s.getDoubleList("milestones"), s.getDouble("gamma"),
-              s.getInt("patience"), s.getDouble("threshold")),
-          t.getString("augmentation"),
-          t.getInt("checkpoint-every"),
-          t.getInt("keep-checkpoints"),
-          t.getLong("seed"),
+              root.getString(s + "kind"), root.getDoubleList(s + "milestones"), root.getDouble(s + "gamma"),
+              root.getInt(s + "patience"), root.getDouble(s + "threshold")),
+          root.getString(t + "augmentation"),
+          root.getInt(t + "checkpoint-every"),
+          root.getInt(t + "keep-checkpoints"),
+          root.getLong(t + "seed"),
           new AttackConfig(
-              autoOrDouble(a, "eps"), autoOrDouble(a, "alpha"), a.getInt("train-steps"),
-              a.getInt("eval-steps"), a.getBoolean("random-start")),
+              autoOrDouble(root, a + "eps"), autoOrDouble(root, a + "alpha"), root.getInt(a + "train-steps"),
+              root.getInt(a + "eval-steps"), root.getBoolean(a + "random-start")),
           new IgdSettings(
-              i.getDouble("lambda"),
-              GradientTarget.of(i.getString("gradient-target")),
-              cleanOrAdversarial(i.getString("student-gradient-at"))),
-          c.getConfig("trades").getDouble("beta"),
-          c.getConfig("eval").getInt("batch-size"));
+              root.getDouble(i + "lambda"),
+              GradientTarget.of(root.getString(i + "gradient-target")),
+              cleanOrAdversarial(root.getString(i + "student-gradient-at"))),
+          root.getDouble("igd.trades.beta"),
+          root.getInt("igd.eval.batch-size"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -101,7 +101,7 @@ public record TrainSettings(
     try {
       return c.getDouble(key);
     } catch (ConfigException.WrongType e) {
-      throw new IllegalArgumentException("igd.attack." + key + " must be a number or auto, was " + c.getValue(key).render());
+      throw new IllegalArgumentException(key + " must be a number or auto, was " + c.getValue(key).render());
     }
   }
 

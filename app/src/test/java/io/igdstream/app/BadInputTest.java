@@ -1,0 +1,330 @@
+package io.igdstream.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.model.Architecture;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.ModelSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every kind of bad input gives exit code 2 and one line on standard error that names the problem,
+ * before any training starts.
+ */
+class BadInputTest {
+
+  /** The committed 600/200-image Fashion-MNIST IDX fixture (surefire runs in the module dir). */
+  static final Path FIXTURE = Path.of("../core/src/test/resources/fixtures/fashion-mnist-small");
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void fixtureExists() {
+    assertTrue(Files.isDirectory(FIXTURE), "missing fixture directory " + FIXTURE.toAbsolutePath());
+  }
+
+  static String idxFixture() {
+    return "idx:" + FIXTURE;
+  }
+
+  /** Asserts exit code 2 and exactly one error line containing every fragment. */
+  private static String assertBadInput(Cli.Result r, String... fragments) {
+    assertEquals(IgdCommand.BAD_INPUT, r.exitCode(), r.toString());
+    List<String> lines = r.errorLines();
+    assertEquals(1, lines.size(), "expected one error line: " + r);
+    String line = lines.get(0);
+    assertTrue(line.startsWith("igd "), line);
+    for (String f : fragments) {
+      assertTrue(line.contains(f), "error line should contain '" + f + "': " + line);
+    }
+    return line;
+  }
+
+  private Path modelFile(Architecture architecture, ModelSpec spec, String name) {
+    Path file = dir.resolve(name);
+    try (Classifier model = Classifier.create(architecture, spec, 1)) {
+      new Checkpoint(model.describe(), model.stateDict(), new LinkedHashMap<>()).write(file);
+    }
+    return file;
+  }
+
+  private Path randomBytes(String name) throws IOException {
+    byte[] noise = new byte[2048];
+    new Random(1).nextBytes(noise);
+    return Files.write(dir.resolve(name), noise);
+  }
+
+  private String out() {
+    return dir.resolve("run").toString();
+  }
+
+  // --- train-local -----------------------------------------------------------------------------
+
+  @Test
+  void unknownDatasetIsNamed() {
+    Cli.Result r = Cli.run("train-local", "--dataset", "nope", "--out", out());
+
+    assertBadInput(r, "igd train-local", "nope", "unknown dataset");
+  }
+
+  @Test
+  void idxDirectoryWithoutTheFilesIsNamed() throws IOException {
+    Path empty = Files.createDirectory(dir.resolve("empty"));
+
+    Cli.Result r = Cli.run("train-local", "--dataset", "idx:" + empty, "--out", out());
+
+    assertBadInput(r, empty.toString(), "not found");
+  }
+
+  @Test
+  void idxDirectoryThatDoesNotExistIsNamed() {
+    Path missing = dir.resolve("missing");
+
+    Cli.Result r = Cli.run("train-local", "--dataset", "idx:" + missing, "--out", out());
+
+    assertBadInput(r, missing.toString(), "not found");
+  }
+
+  @Test
+  void unknownMethodIsNamedWithTheKnownOnes() {
+    Cli.Result r = Cli.run("train-local", "--method", "nope", "--out", out());
+
+    assertBadInput(r, "unknown method 'nope'", "nat", "pgdat", "igd", "trades");
+  }
+
+  @Test
+  void igdWithoutTeacherAsksForOne() {
+    Cli.Result r = Cli.run("train-local", "--method", "igd", "--out", out());
+
+    assertBadInput(r, "--method igd", "--teacher");
+  }
+
+  @Test
+  void tradesIgdWithoutTeacherAsksForOne() {
+    Cli.Result r = Cli.run("train-local", "--method", "trades-igd", "--out", out());
+
+    assertBadInput(r, "--method trades-igd", "--teacher");
+  }
+
+  @Test
+  void missingTeacherFileIsNamed() {
+    Path missing = dir.resolve("no-such-teacher.safetensors");
+
+    Cli.Result r =
+        Cli.run("train-local", "--method", "igd", "--teacher", missing.toString(), "--out", out());
+
+    assertBadInput(r, "--teacher", missing.toString(), "does not exist");
+  }
+
+  @Test
+  void corruptTeacherFileIsNamed() throws IOException {
+    Path corrupt = randomBytes("teacher.safetensors");
+
+    Cli.Result r =
+        Cli.run(
+            "train-local",
+            "--method",
+            "igd",
+            "--teacher",
+            corrupt.toString(),
+            "--dataset",
+            idxFixture(),
+            "--out",
+            out());
+
+    assertBadInput(r, corrupt.toString(), "not a valid checkpoint");
+  }
+
+  @Test
+  void teacherOfAnotherArchitectureIsRejected() {
+    Path teacher =
+        modelFile(Architecture.PREACT_RESNET18, new ModelSpec(1, 28, 28, 10), "resnet.safetensors");
+
+    Cli.Result r =
+        Cli.run(
+            "train-local",
+            "--method",
+            "igd",
+            "--teacher",
+            teacher.toString(),
+            "--dataset",
+            idxFixture(),
+            "--train-limit",
+            "64",
+            "--eval-limit",
+            "16",
+            "--out",
+            out());
+
+    assertBadInput(r, "teacher", "preact-resnet18", "small-cnn");
+    assertTrue(Files.notExists(dir.resolve("run/model.safetensors")), "nothing may be trained");
+  }
+
+  @Test
+  void teacherForOtherDataIsRejected() {
+    Path teacher =
+        modelFile(Architecture.SMALL_CNN, new ModelSpec(1, 28, 28, 5), "five.safetensors");
+
+    Cli.Result r =
+        Cli.run(
+            "train-local",
+            "--method",
+            "igd",
+            "--teacher",
+            teacher.toString(),
+            "--dataset",
+            idxFixture(),
+            "--train-limit",
+            "64",
+            "--eval-limit",
+            "16",
+            "--out",
+            out());
+
+    assertBadInput(r, "teacher", "classes=5", "classes=10");
+    assertTrue(Files.notExists(dir.resolve("run/model.safetensors")), "nothing may be trained");
+  }
+
+  @Test
+  void unknownConfigKeyIsNamed() throws IOException {
+    Path config = Files.writeString(dir.resolve("bad.conf"), "igd.train.epochz = 3\n");
+
+    Cli.Result r = Cli.run("train-local", "--config", config.toString(), "--out", out());
+
+    assertBadInput(r, "unknown configuration key 'igd.train.epochz'");
+  }
+
+  @Test
+  void badConfigValueIsNamedWithTheKey() throws IOException {
+    Path config = Files.writeString(dir.resolve("bad.conf"), "igd.train.epochs = -1\n");
+
+    Cli.Result r = Cli.run("train-local", "--config", config.toString(), "--out", out());
+
+    assertBadInput(r, "igd.train.epochs must be >= 1, was -1");
+  }
+
+  @Test
+  void configValueOfTheWrongTypeIsNamed() throws IOException {
+    Path config = Files.writeString(dir.resolve("bad.conf"), "igd.train.batch-size = many\n");
+
+    Cli.Result r = Cli.run("train-local", "--config", config.toString(), "--out", out());
+
+    assertBadInput(r, "igd.train.batch-size");
+  }
+
+  @Test
+  void missingConfigFileIsNamed() {
+    Path missing = dir.resolve("absent.conf");
+
+    Cli.Result r = Cli.run("train-local", "--config", missing.toString(), "--out", out());
+
+    assertBadInput(r, "--config", missing.toString(), "does not exist");
+  }
+
+  @Test
+  void badOptionValueIsNamedWithItsKey() {
+    Cli.Result r = Cli.run("train-local", "--epochs", "0", "--out", out());
+
+    assertBadInput(r, "igd.train.epochs must be >= 1, was 0");
+  }
+
+  @Test
+  void badLimitIsNamed() {
+    Cli.Result r = Cli.run("train-local", "--train-limit", "0", "--out", out());
+
+    assertBadInput(r, "--train-limit must be >= 1, was 0");
+  }
+
+  @Test
+  void outUnderARegularFileIsNotWritable() throws IOException {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Path out = file.resolve("run");
+
+    Cli.Result r = Cli.run("train-local", "--dataset", idxFixture(), "--out", out.toString());
+
+    assertBadInput(r, "--out", out.toString(), "not writable");
+  }
+
+  @Test
+  void unknownOptionGivesExitCode2AndNamesIt() {
+    Cli.Result r = Cli.run("train-local", "--epoch", "3", "--out", out());
+
+    assertEquals(IgdCommand.BAD_INPUT, r.exitCode(), r.toString());
+    assertTrue(r.errorLines().get(0).contains("--epoch"), r.toString());
+  }
+
+  // --- eval and export -------------------------------------------------------------------------
+
+  @Test
+  void evalOfAModelWhoseClassesDoNotFitTheDataIsRejected() {
+    Path model = modelFile(Architecture.SMALL_CNN, new ModelSpec(1, 28, 28, 5), "five.safetensors");
+
+    Cli.Result r = Cli.run("eval", model.toString(), "--dataset", idxFixture(), "--limit", "8");
+
+    assertBadInput(r, "igd eval", model.toString(), "10 classes");
+    assertEquals("", r.out(), "no accuracy line for a model that does not fit");
+  }
+
+  @Test
+  void evalOfAModelForOtherImagesIsRejected() {
+    Path model = modelFile(Architecture.SMALL_CNN, new ModelSpec(3, 32, 32, 10), "rgb.safetensors");
+
+    Cli.Result r = Cli.run("eval", model.toString(), "--dataset", idxFixture(), "--limit", "8");
+
+    assertBadInput(r, model.toString(), "channels=3");
+  }
+
+  @Test
+  void evalOfAMissingModelIsNamed() {
+    Path missing = dir.resolve("absent.safetensors");
+
+    Cli.Result r = Cli.run("eval", missing.toString(), "--dataset", idxFixture());
+
+    assertBadInput(r, missing.toString(), "does not exist");
+  }
+
+  @Test
+  void exportOfAMissingFileIsNamed() {
+    Path missing = dir.resolve("absent.safetensors");
+
+    Cli.Result r =
+        Cli.run("export", missing.toString(), "--out", dir.resolve("x.safetensors").toString());
+
+    assertBadInput(r, "igd export", missing.toString(), "does not exist");
+    assertTrue(Files.notExists(dir.resolve("x.safetensors")));
+  }
+
+  @Test
+  void exportOfACorruptFileIsNamed() throws IOException {
+    Path corrupt = randomBytes("model.safetensors");
+
+    Cli.Result r =
+        Cli.run("export", corrupt.toString(), "--out", dir.resolve("x.safetensors").toString());
+
+    assertBadInput(r, corrupt.toString(), "not a valid checkpoint");
+    assertTrue(Files.notExists(dir.resolve("x.safetensors")));
+  }
+
+  // --- commands of the streaming system --------------------------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"pipeline", "broker", "ingest", "augment", "corrupt", "train", "evaluate"})
+  void unbuiltCommandSaysSo(String command) {
+    Cli.Result r = Cli.run(command, "some-argument");
+
+    assertBadInput(r, "igd " + command + ":", "not built yet");
+  }
+}
