@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     description = "Streaming adversarial data augmentation and Input Gradient Distillation training.",
     subcommands = {
       NotBuiltCommand.Pipeline.class,
-      NotBuiltCommand.Broker.class,
+      BrokerCommand.class,
       NotBuiltCommand.Ingest.class,
       NotBuiltCommand.Augment.class,
       NotBuiltCommand.Corrupt.class,

@@ -24,9 +24,6 @@ abstract class NotBuiltCommand implements Callable<Integer> {
   @Command(name = "pipeline", description = "Whole system on one machine (not built yet).")
   static final class Pipeline extends NotBuiltCommand {}
 
-  @Command(name = "broker", description = "The embedded KRaft broker alone (not built yet).")
-  static final class Broker extends NotBuiltCommand {}
-
   @Command(name = "ingest", description = "Read a dataset and produce ImageSample records (not built yet).")
   static final class Ingest extends NotBuiltCommand {}
 

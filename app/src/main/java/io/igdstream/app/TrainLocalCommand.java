@@ -68,6 +68,9 @@ final class TrainLocalCommand implements Callable<Integer> {
   @Option(names = "--config", description = "HOCON file with overrides of reference.conf.")
   Path config;
 
+  /** Training wall time of the run, resumed parts included (set by {@link #train}). */
+  private double trainSeconds;
+
   @Option(names = "--out", required = true, description = "Run directory: checkpoints, model.safetensors, summary.json.")
   Path out;
 
@@ -113,13 +116,11 @@ final class TrainLocalCommand implements Callable<Integer> {
     runMetadata.put("class_names", Json.write(train.classes()));
     runMetadata.put("train_limit", Integer.toString(train.size()));
 
-    long started = System.nanoTime();
     Classifier teacherModel = teacherFile == null ? null : Classifier.load(teacherFile);
     if (teacherModel != null) {
       teacherModel.freeze();
     }
     try (Classifier student = train(settings, architecture, train, teacherModel, runMetadata, log)) {
-      double trainSeconds = (System.nanoTime() - started) / 1e9;
       Map<String, String> meta = new LinkedHashMap<>(runMetadata);
       meta.putAll(student.describe());
       meta.put("method", settings.method().id());
@@ -187,7 +188,10 @@ final class TrainLocalCommand implements Callable<Integer> {
           }
         };
     try {
-      return new LocalTrainer(settings, architecture, train, teacherModel, checkpoints, runMetadata, listener).run();
+      LocalTrainer trainer = new LocalTrainer(settings, architecture, train, teacherModel, checkpoints, runMetadata, listener);
+      Classifier student = trainer.run();
+      trainSeconds = trainer.trainSeconds();
+      return student;
     } finally {
       if (bar[0] != null) {
         bar[0].close();

@@ -8,6 +8,8 @@ import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.ModelSpec;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -317,11 +319,40 @@ class BadInputTest {
     assertTrue(Files.notExists(dir.resolve("x.safetensors")));
   }
 
+  // --- broker ----------------------------------------------------------------------------------
+
+  @Test
+  void brokerOnABusyPortIsNamed() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+
+      Cli.Result r = Cli.run("broker", "--port", Integer.toString(port));
+
+      assertBadInput(r, "igd broker", "--port " + port, "127.0.0.1:" + port + " is already in use");
+    }
+  }
+
+  @Test
+  void brokerWithABadTopicPrefixIsNamed() {
+    Cli.Result r = Cli.run("broker", "--port", "0", "--topic-prefix", "a b");
+
+    assertBadInput(r, "igd broker", "topic prefix 'a b'");
+  }
+
+  @Test
+  void brokerOnAForeignDirectoryIsNamed() throws IOException {
+    Files.writeString(dir.resolve("notes.txt"), "mine");
+
+    Cli.Result r = Cli.run("broker", "--port", "0", "--data-dir", dir.toString());
+
+    assertBadInput(r, "igd broker", "--data-dir", "holds no broker data");
+  }
+
   // --- commands of the streaming system --------------------------------------------------------
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"pipeline", "broker", "ingest", "augment", "corrupt", "train", "evaluate"})
+      strings = {"pipeline", "ingest", "augment", "corrupt", "train", "evaluate"})
   void unbuiltCommandSaysSo(String command) {
     Cli.Result r = Cli.run(command, "some-argument");
 

@@ -49,6 +49,7 @@ public final class LocalTrainer {
   private final CheckpointDirectory checkpoints;
   private final Map<String, String> runMetadata;
   private final Listener listener;
+  private double trainSeconds;
 
   /**
    * @param teacher the frozen NAT teacher for igd and trades-igd, else null
@@ -72,6 +73,11 @@ public final class LocalTrainer {
     this.checkpoints = checkpoints;
     this.runMetadata = Map.copyOf(runMetadata);
     this.listener = listener;
+  }
+
+  /** Wall time spent training in this run and every run it resumed, after {@link #run}. */
+  public double trainSeconds() {
+    return trainSeconds;
   }
 
   /** The model spec the data calls for. */
@@ -100,6 +106,7 @@ public final class LocalTrainer {
 
       long globalStep = 0;
       double epochLossSum = 0;
+      double restoredSeconds = 0;
       Optional<Checkpoint> resume = checkpoints.latest(listener::onMessage);
       if (resume.isPresent()) {
         Checkpoint c = resume.get();
@@ -109,9 +116,11 @@ public final class LocalTrainer {
         schedule.restore(prefixed(c.metadata(), "schedule."));
         globalStep = c.requireLong("step");
         epochLossSum = Double.parseDouble(c.require("epoch_loss_sum"));
+        restoredSeconds = Double.parseDouble(c.metadata().getOrDefault("train_seconds", "0"));
         listener.onMessage("resumed from checkpoint at step " + globalStep + " in " + checkpoints.directory());
       }
       listener.onStart(globalStep, totalSteps);
+      long started = System.nanoTime();
       while (globalStep < totalSteps) {
         int epoch = (int) (globalStep / perEpoch);
         int batchIndex = (int) (globalStep % perEpoch);
@@ -138,10 +147,12 @@ public final class LocalTrainer {
           listener.onEpochEnd(epoch, mean);
           epochLossSum = 0;
         }
+        trainSeconds = restoredSeconds + (System.nanoTime() - started) / 1e9;
         if (epochDone || globalStep % settings.checkpointEvery() == 0) {
           checkpoints.save(checkpoint(student, sgd, schedule, globalStep, perEpoch, epochLossSum), globalStep);
         }
       }
+      trainSeconds = restoredSeconds + (System.nanoTime() - started) / 1e9;
       return student;
     } catch (RuntimeException e) {
       student.close();
@@ -185,6 +196,7 @@ public final class LocalTrainer {
     // Every random draw derives from (seed, step), so seed and step are the whole RNG state.
     meta.put("rng", "seed=" + settings.seed() + ",step=" + step);
     meta.put("settings", settings.toString());
+    meta.put("train_seconds", Double.toString(trainSeconds));
     meta.put("epoch_loss_sum", Double.toString(epochLossSum));
     schedule.state().forEach((k, v) -> meta.put("schedule." + k, v));
     return new Checkpoint(meta, student.stateDict(), sgd.state());

@@ -1,0 +1,173 @@
+package io.igdstream.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificData;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Schema evolution without a registry: the shipped history resolves older writers; the current
+ * schemas are archived and readable from every older version of their type.
+ */
+class SchemaEvolutionTest {
+
+  private static final SchemaHistory HISTORY = SchemaHistory.shipped();
+
+  private static Schema imageSampleV1() {
+    return HISTORY.versionsOf("io.igdstream.schemas.ImageSample").stream()
+        .filter(v -> v.version() == 1).findFirst().orElseThrow().schema();
+  }
+
+  private static GenericRecord v1Record(Schema v1) {
+    Schema tensorSchema = v1.getField("image").schema();
+    GenericRecord tensor = new GenericData.Record(tensorSchema);
+    tensor.put("shape", List.of(1, 28, 28));
+    tensor.put("data", Fixtures.image(1).getData());
+    GenericRecord r = new GenericData.Record(v1);
+    r.put("id", "train-000042");
+    r.put("split", new GenericData.EnumSymbol(v1.getField("split").schema(), "TEST"));
+    r.put("label", 5);
+    r.put("classes", 10);
+    r.put("image", tensor);
+    return r;
+  }
+
+  @Test
+  void aRecordWrittenWithImageSampleV1IsReadByTheCurrentReaderWithTheDefaultDataset() {
+    Schema v1 = imageSampleV1();
+    assertNotEquals(SchemaHistory.fingerprint(v1), SchemaHistory.fingerprint(ImageSample.getClassSchema()));
+    byte[] bytes = AvroCodecTest.encodeGeneric(v1, v1Record(v1));
+    assertEquals(SchemaHistory.fingerprint(v1), AvroCodec.fingerprint(bytes));
+
+    ImageSample s = AvroCodec.of(ImageSample.class).decode(bytes);
+    assertEquals("train-000042", s.getId());
+    assertEquals(Split.TEST, s.getSplit());
+    assertEquals(5, s.getLabel());
+    assertEquals("", s.getDataset());
+    assertArrayEquals(Tensors.floats(Fixtures.image(1)), Tensors.floats(s.getImage()));
+  }
+
+  @Test
+  void withoutV1InItsHistoryTheCurrentReaderCannotReadV1() {
+    Schema v1 = imageSampleV1();
+    byte[] bytes = AvroCodecTest.encodeGeneric(v1, v1Record(v1));
+    AvroCodec<ImageSample> currentOnly =
+        AvroCodec.of(ImageSample.class, SchemaHistory.of(List.of(ImageSample.getClassSchema())));
+    assertEquals(ReasonCode.UNKNOWN_SCHEMA, assertThrows(RecordDecodingException.class, () -> currentOnly.decode(bytes)).reason());
+  }
+
+  /**
+   * The reverse case, documented: a reader built before v2 (reader schema v1, store of v1 only)
+   * cannot resolve a v2 writer's fingerprint, since single-object encoding carries no schema. So
+   * upgrade readers before writers: once a reader's history holds v2, the v1 reader reads v2
+   * records and skips the new field.
+   */
+  @Test
+  void anOldReaderReadsNewWritersOnlyOnceItsHistoryHoldsTheNewSchema() throws IOException {
+    Schema v1 = imageSampleV1();
+    Schema v2 = ImageSample.getClassSchema();
+    byte[] v2Bytes = AvroCodec.of(ImageSample.class).encode(Fixtures.imageSample());
+
+    BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), v1, new SchemaStore.Cache());
+    assertThrows(MissingSchemaException.class, () -> oldReader.decode(v2Bytes));
+
+    SchemaStore.Cache upgraded = new SchemaStore.Cache();
+    upgraded.addSchema(v2);
+    GenericRecord r = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v1, upgraded).decode(v2Bytes);
+    assertEquals("train-000001", r.get("id").toString());
+    assertFalse(r.hasField("dataset"));
+  }
+
+  @Test
+  void everyCurrentSchemaIsArchivedInTheHistory() {
+    for (Class<?> type : SchemaHistory.RECORD_TYPES) {
+      Schema current = SpecificData.get().getSchema(type);
+      long fp = SchemaHistory.fingerprint(current);
+      assertTrue(
+          HISTORY.find(fp).isPresent(),
+          current.getName() + " changed (fingerprint " + String.format("%016x", fp) + "): archive it as a new "
+              + current.getName() + "-vN.avsc in history/ and list it in INDEX");
+      assertEquals(current.getFullName(), HISTORY.find(fp).orElseThrow().fullName());
+    }
+  }
+
+  @Test
+  void theCurrentReaderOfEveryTypeReadsEveryArchivedWriterOfIt() {
+    Set<String> types = new HashSet<>();
+    for (Class<?> type : SchemaHistory.RECORD_TYPES) {
+      Schema reader = SpecificData.get().getSchema(type);
+      types.add(reader.getFullName());
+      List<SchemaHistory.Version> versions = HISTORY.versionsOf(reader.getFullName());
+      assertFalse(versions.isEmpty(), reader.getName());
+      for (int i = 0; i < versions.size(); i++) {
+        SchemaHistory.Version writer = versions.get(i);
+        assertEquals(i + 1, writer.version(), writer.file() + ": versions are numbered 1, 2, ... in INDEX order");
+        SchemaCompatibility.SchemaPairCompatibility c =
+            SchemaCompatibility.checkReaderWriterCompatibility(reader, writer.schema());
+        assertEquals(SchemaCompatibilityType.COMPATIBLE, c.getType(), writer.file() + ": " + c.getDescription());
+      }
+    }
+    for (SchemaHistory.Version v : HISTORY.versions()) {
+      assertTrue(types.contains(v.fullName()), v.file() + " is of no current record type");
+    }
+  }
+
+  @Test
+  void theIndexListsExactlyTheArchivedFiles() throws IOException {
+    Path dir = Path.of("src/main/resources" + SchemaHistory.DIRECTORY);
+    List<String> files = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".avsc")).sorted().forEach(files::add);
+    }
+    List<String> indexed = new ArrayList<>(SchemaHistory.indexEntries());
+    indexed.sort(null);
+    assertEquals(files, indexed);
+  }
+
+  @Test
+  void avroTrustsEveryGeneratedClass() {
+    Set<String> trusted = new HashSet<>();
+    TrustedClasses.GENERATED.forEach(c -> trusted.add(c.getName()));
+    Set<String> named = new HashSet<>();
+    for (Class<?> type : SchemaHistory.RECORD_TYPES) {
+      collectNamedTypes(SpecificData.get().getSchema(type), named);
+    }
+    assertEquals(named, trusted);
+  }
+
+  private static void collectNamedTypes(Schema s, Set<String> into) {
+    switch (s.getType()) {
+      case RECORD -> {
+        if (into.add(s.getFullName())) {
+          s.getFields().forEach(f -> collectNamedTypes(f.schema(), into));
+        }
+      }
+      case ENUM, FIXED -> into.add(s.getFullName());
+      case ARRAY -> collectNamedTypes(s.getElementType(), into);
+      case MAP -> collectNamedTypes(s.getValueType(), into);
+      case UNION -> s.getTypes().forEach(t -> collectNamedTypes(t, into));
+      default -> { }
+    }
+  }
+}
