@@ -163,7 +163,8 @@ final class StepBenchmark implements Callable<Integer> {
         "--warmup", Integer.toString(warmup), "--batch", Integer.toString(batch), "--threads", Integer.toString(threads),
         "--json", json.toString());
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+    // The script logs to stderr (shown) and prints its JSON to stdout (also in --json): keep our table clean.
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
     Process p = pb.start();
     if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
       p.destroyForcibly();

@@ -183,21 +183,18 @@ public final class RobustnessSuite {
           inaAdd = inaAdd == null ? add : inaAdd.plus(add);
           inaReplace = inaReplace == null ? replace : inaReplace.plus(replace);
           add(seconds, "ina", t0);
-          progress.update("ina " + entry.id(), from + count, subset.size());
         }
         if (tests.contains(SuiteTest.RN)) {
           long t0 = System.nanoTime();
           FractionErrors r = RandomNoise.errorCounts(model, x, y, ids, RandomNoise.DEFAULT_FRACTIONS, settings.seed());
           rn = rn == null ? r : rn.plus(r);
           add(seconds, "rn", t0);
-          progress.update("rn " + entry.id(), from + count, subset.size());
         }
         if (tests.contains(SuiteTest.IOA)) {
           long t0 = System.nanoTime();
           ioaGrey += ioa.run(model, x, y, saliency, 0.5f).errors();
           ioaWhite += ioa.run(model, x, y, saliency, 1.0f).errors();
           add(seconds, "ioa", t0);
-          progress.update("ioa " + entry.id(), from + count, subset.size());
         }
         if (tests.contains(SuiteTest.CORRUPTIONS)) {
           long t0 = System.nanoTime();
@@ -212,9 +209,9 @@ public final class RobustnessSuite {
             }
           }
           add(seconds, "corruptions", t0);
-          progress.update("corruptions " + entry.id(), from + count, subset.size());
         }
       }
+      progress.update(entry.id() + " subset tests", from + count, subset.size());
     }
     int total = subset.size();
     Map<String, Map<Integer, Double>> corruptionRates = new LinkedHashMap<>();
