@@ -1,5 +1,6 @@
 package io.igdstream.core.data;
 
+import io.igdstream.core.Seeds;
 import java.util.Objects;
 import java.util.SplittableRandom;
 

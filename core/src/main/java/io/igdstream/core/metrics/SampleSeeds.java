@@ -1,5 +1,6 @@
 package io.igdstream.core.metrics;
 
+import io.igdstream.core.Seeds;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,26 +14,12 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SampleSeeds {
 
-  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-
   private SampleSeeds() {}
 
   /** A well-mixed seed for {@code test}'s draw on sample {@code sampleId} in a run seeded {@code seed}. */
   public static long of(long seed, long sampleId, String test) {
-    long z = mix(seed, sampleId);
-    return mix(z, fnv1a64(test));
-  }
-
-  /** The SplitMix64 finaliser: a bijective 64-bit mix. */
-  static long splitMix64(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
-  /** Combines a seed with one more coordinate; order matters, so (a, b) differs from (b, a). */
-  private static long mix(long seed, long value) {
-    return splitMix64(seed * GOLDEN + splitMix64(value + GOLDEN));
+    long z = Seeds.mix(seed, sampleId);
+    return Seeds.mix(z, fnv1a64(test));
   }
 
   private static long fnv1a64(String text) {

@@ -2,6 +2,7 @@ package io.igdstream.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.igdstream.core.Seeds;
 import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.attack.TradesPgd;
 import io.igdstream.core.data.Augmentation;
@@ -234,10 +235,7 @@ public final class LocalTrainer {
 
   /** A well-mixed seed per (run seed, step) (SplitMix64's finaliser). */
   public static long stepSeed(long seed, long step) {
-    long z = seed * 0x9E3779B97F4A7C15L + step + 0x632BE59BD9B4E019L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
+    return Seeds.splitMix64(seed * Seeds.GOLDEN + step + 0x632BE59BD9B4E019L);
   }
 
   static long[] toLongs(int[] values) {
