@@ -97,8 +97,7 @@ public final class RobustnessSuite {
         subset.add(i);
       }
     }
-    boolean needsSubset = settings.tests().stream().anyMatch(t -> t != SuiteTest.CLEAN && t != SuiteTest.PGD);
-    if (needsSubset && subset.isEmpty()) {
+    if (needsSubset(settings.tests()) && subset.isEmpty()) {
       throw new IllegalArgumentException("the joint-correct subset is empty: no test image is classified correctly by every model");
     }
     List<ModelResult> results = new ArrayList<>();
@@ -143,7 +142,7 @@ public final class RobustnessSuite {
     Map<String, int[]> corruptionErrors = new LinkedHashMap<>();
     corruptions.forEach(k -> corruptionErrors.put(k.name(), new int[5]));
 
-    for (int from = 0; from < subset.size(); from += settings.batchSize()) {
+    for (int from = 0; needsSubset(tests) && from < subset.size(); from += settings.batchSize()) {
       int count = Math.min(settings.batchSize(), subset.size() - from);
       float[] pixels = new float[count * size];
       long[] labels = new long[count];
@@ -233,6 +232,11 @@ public final class RobustnessSuite {
         tests.contains(SuiteTest.IOA) ? (double) ioaGrey / total : null,
         tests.contains(SuiteTest.IOA) ? (double) ioaWhite / total : null,
         corruptionRates, examples);
+  }
+
+  /** Whether any test runs on the joint-correct subset (all but clean and PGD). */
+  private static boolean needsSubset(Set<SuiteTest> tests) {
+    return tests.stream().anyMatch(t -> t != SuiteTest.CLEAN && t != SuiteTest.PGD);
   }
 
   private boolean[] cleanHits(Classifier model, Dataset test, Progress progress) {
