@@ -19,10 +19,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The double backprop leaves a reference cycle on every .grad it writes unless it is detached
- * (STACK.md): 30–80 MB per step. With the fix resident memory is flat. Surefire pins and
- * pre-touches the heap, so RSS changes here are native memory.
+ * (STACK.md): 30–80 MB per step. With the fix resident memory is flat. Surefire runs this class
+ * in a JVM of its own (tag "memory") with a pinned, pre-touched heap and MALLOC_ARENA_MAX=2, so RSS
+ * changes here are native memory.
  */
 @Tag("slow")
+@Tag("memory")
 class IgdMemoryTest {
 
   @Test
