@@ -12,6 +12,7 @@ import io.igdstream.core.metrics.FractionErrors;
 import io.igdstream.core.metrics.Gini;
 import io.igdstream.core.metrics.InductiveNoiseAttack;
 import io.igdstream.core.metrics.InductiveOcclusionAttack;
+import io.igdstream.core.metrics.Misclassified;
 import io.igdstream.core.metrics.RandomNoise;
 import io.igdstream.core.metrics.SampleSeeds;
 import io.igdstream.core.metrics.Saliency;
@@ -204,7 +205,7 @@ public final class RobustnessSuite {
                 SplittableRandom random = new SplittableRandom(SampleSeeds.of(settings.seed(), ids[i], k.name() + "/" + s));
                 k.apply(pixels, i * size, corrupted, i * size, c, h, w, s, random);
               }
-              corruptionErrors.get(k.name())[s - 1] += errors(model, scope, corrupted, count, labels);
+              corruptionErrors.get(k.name())[s - 1] += Misclassified.count(model, x, corrupted, labels);
             }
           }
           add(seconds, "corruptions", t0);
@@ -280,17 +281,6 @@ public final class RobustnessSuite {
       try (NDManager scope = model.manager().newSubManager()) {
         body.accept(from, model.images(scope, pixels, count), scope.create(labels));
       }
-    }
-  }
-
-  private static int errors(Classifier model, NDManager parent, float[] pixels, int count, long[] labels) {
-    try (NDManager scope = parent.newSubManager()) {
-      boolean[] h = hits(model.logits(model.images(scope, pixels, count), false), scope.create(labels));
-      int errors = 0;
-      for (boolean b : h) {
-        errors += b ? 0 : 1;
-      }
-      return errors;
     }
   }
 

@@ -1,7 +1,6 @@
 package io.igdstream.core.metrics;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.igdstream.core.model.GradientModel;
 import java.util.Objects;
 
@@ -122,22 +121,9 @@ public final class InductiveNoiseAttack {
     int[] errors = new int[fractions.length];
     for (int f = 0; f < fractions.length; f++) {
       float[] perturbed = perturb(pixels, saliency, imageSize, n, fractions[f], variant, seed, sampleIds);
-      errors[f] = errors(model, x, perturbed, y);
+      errors[f] = Misclassified.count(model, x, perturbed, y);
     }
     return new FractionErrors(fractions, errors, n);
-  }
-
-  /** Forward of {@code perturbed} (x's shape and type) in a sub-manager; counts argmax ≠ y. */
-  static int errors(GradientModel model, NDArray x, float[] perturbed, long[] y) {
-    try (NDManager scope = x.getManager().newSubManager()) {
-      NDArray xp = Tensors.create(scope, perturbed, x.getShape(), x.getDataType());
-      long[] predicted = Tensors.predictions(model.logits(xp, false));
-      int errors = 0;
-      for (int i = 0; i < y.length; i++) {
-        errors += predicted[i] != y[i] ? 1 : 0;
-      }
-      return errors;
-    }
   }
 
   static float clip01(float v) {

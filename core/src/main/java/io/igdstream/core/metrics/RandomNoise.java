@@ -58,7 +58,7 @@ public final class RandomNoise {
     float[] pixels = Tensors.floats(x);
     int[] errors = new int[fractions.length];
     for (int f = 0; f < fractions.length; f++) {
-      errors[f] = InductiveNoiseAttack.errors(model, x, perturb(pixels, imageSize, n, fractions[f], seed, sampleIds), y);
+      errors[f] = Misclassified.count(model, x, perturb(pixels, imageSize, n, fractions[f], seed, sampleIds), y);
     }
     return new FractionErrors(fractions, errors, n);
   }
