@@ -1,8 +1,8 @@
 package io.igdstream.app;
 
+import io.igdstream.schemas.TopicNames;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.kafka.TopicAdmin;
-import io.igdstream.streams.kafka.TopicNames;
 import io.igdstream.streams.kafka.TopicSpec;
 import io.igdstream.streams.kafka.TopicsSettings;
 import java.io.IOException;

@@ -119,6 +119,17 @@ public final class AvroCodec<T extends SpecificRecord> {
     }
   }
 
+  /**
+   * The full name of the record type {@code bytes} were written as, if their single-object header
+   * names a shipped schema version: lets one topic carry two types (snapshot headers and chunks).
+   */
+  public static java.util.Optional<String> typeOf(byte[] bytes) {
+    if (bytes == null || bytes.length < HEADER_BYTES || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
+      return java.util.Optional.empty();
+    }
+    return SchemaHistory.shipped().find(fingerprint(bytes)).map(SchemaHistory.Version::fullName);
+  }
+
   /** The writer schema named by the header. */
   private Schema writerOf(byte[] bytes) {
     if (bytes.length < HEADER_BYTES) {

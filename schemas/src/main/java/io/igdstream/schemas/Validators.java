@@ -130,7 +130,9 @@ public final class Validators {
 
   private static void checkTensorShape(String field, Tensor tensor, int[] expectedShape) {
     TensorValidation.checkLayout(field, tensor, DEFAULT_MAX_TENSOR_BYTES);
-    TensorValidation.checkShape(field, tensor, expectedShape);
+    if (expectedShape.length > 0) { // no expected shape: any shape whose layout is consistent
+      TensorValidation.checkShape(field, tensor, expectedShape);
+    }
   }
 
   private static void requireText(String field, String value) {

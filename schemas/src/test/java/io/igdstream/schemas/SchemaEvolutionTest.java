@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
@@ -66,6 +68,78 @@ class SchemaEvolutionTest {
     assertEquals(5, s.getLabel());
     assertEquals("", s.getDataset());
     assertArrayEquals(Tensors.floats(Fixtures.image(1)), Tensors.floats(s.getImage()));
+  }
+
+  private static Schema robustnessReportV1() {
+    return HISTORY.versionsOf("io.igdstream.schemas.RobustnessReport").stream()
+        .filter(v -> v.version() == 1).findFirst().orElseThrow().schema();
+  }
+
+  private static GenericRecord fractionError(Schema v1, String field, double fraction, double errorRate) {
+    GenericRecord e = new GenericData.Record(v1.getField(field).schema().getElementType());
+    e.put("fraction", fraction);
+    e.put("error_rate", errorRate);
+    return e;
+  }
+
+  private static GenericRecord robustnessReportV1Record(Schema v1) {
+    GenericRecord corruption = new GenericData.Record(v1.getField("corruptions").schema().getElementType());
+    corruption.put("name", "gaussian_noise");
+    corruption.put("severity", 3);
+    corruption.put("error_rate", 0.25);
+    GenericRecord r = new GenericData.Record(v1);
+    r.put("model_id", "igd-small-cnn");
+    r.put("snapshot_version", 17L);
+    r.put("dataset", "fashion-mnist");
+    r.put("samples", 1000);
+    r.put("joint_correct", 812);
+    r.put("seed", 1L);
+    r.put("clean_accuracy", 0.91);
+    r.put("pgd20_accuracy", 0.73);
+    r.put("gini_pixel", 0.62);
+    r.put("gini_regional", null);
+    r.put("ina_add", List.of(fractionError(v1, "ina_add", 0.1, 0.05), fractionError(v1, "ina_add", 0.2, 0.11)));
+    r.put("ina_replace", List.of(fractionError(v1, "ina_replace", 0.1, 0.07)));
+    r.put("rn", List.of());
+    r.put("ioa_grey", 0.2);
+    r.put("ioa_white", null);
+    r.put("corruptions", List.of(corruption));
+    r.put("seconds", Map.of("clean", 1.5));
+    r.put("created_at_ms", 1_700_000_000_000L);
+    return r;
+  }
+
+  @Test
+  void aRobustnessReportWrittenWithV1IsReadByTheCurrentReaderWithTheNewFieldsAtTheirDefaults() {
+    Schema v1 = robustnessReportV1();
+    assertNotEquals(SchemaHistory.fingerprint(v1), SchemaHistory.fingerprint(RobustnessReport.getClassSchema()));
+    byte[] bytes = AvroCodecTest.encodeGeneric(v1, robustnessReportV1Record(v1));
+    assertEquals(SchemaHistory.fingerprint(v1), AvroCodec.fingerprint(bytes));
+
+    RobustnessReport r = AvroCodec.of(RobustnessReport.class).decode(bytes);
+    assertEquals("", r.getArchitecture());
+    assertEquals("", r.getMethod());
+    assertNull(r.getPgdEps());
+    assertNull(r.getPgdSteps());
+    // v1's required doubles land in the union's double branch of v2
+    assertEquals(0.62, r.getGiniPixel());
+    assertEquals(0.2, r.getIoaGrey());
+    assertEquals("igd-small-cnn", r.getModelId());
+    assertEquals(17L, r.getSnapshotVersion());
+    assertEquals("fashion-mnist", r.getDataset());
+    assertEquals(1000, r.getSamples());
+    assertEquals(812, r.getJointCorrect());
+    assertEquals(1L, r.getSeed());
+    assertEquals(0.91, r.getCleanAccuracy());
+    assertEquals(0.73, r.getPgd20Accuracy());
+    assertNull(r.getGiniRegional());
+    assertNull(r.getIoaWhite());
+    assertEquals(List.of(new FractionError(0.1, 0.05), new FractionError(0.2, 0.11)), r.getInaAdd());
+    assertEquals(List.of(new FractionError(0.1, 0.07)), r.getInaReplace());
+    assertEquals(List.of(), r.getRn());
+    assertEquals(List.of(new CorruptionError("gaussian_noise", 3, 0.25)), r.getCorruptions());
+    assertEquals(Map.of("clean", 1.5), r.getSeconds());
+    assertEquals(1_700_000_000_000L, r.getCreatedAtMs());
   }
 
   @Test

@@ -21,8 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * The robustness evaluation of PROTOCOL.md §2 for one or more models side by side: clean and
@@ -62,7 +62,18 @@ public final class RobustnessSuite {
     this.settings = settings;
   }
 
+  /** Runs the suite with corrupted images computed in-process, seeded from the settings' seed. */
   public RobustnessReport run(String dataset, Dataset test, List<Entry> entries, Progress progress) {
+    return run(dataset, test, entries, progress, CorruptedImages.computed(settings.seed()));
+  }
+
+  /**
+   * Runs the suite with the corruption test's images taken from {@code corrupted} (the streaming
+   * evaluator reads them from Kafka); every other test is unchanged.
+   */
+  public RobustnessReport run(
+      String dataset, Dataset test, List<Entry> entries, Progress progress, CorruptedImages corrupted) {
+    Objects.requireNonNull(corrupted, "corrupted");
     if (entries.isEmpty()) {
       throw new IllegalArgumentException("no models to evaluate");
     }
@@ -103,7 +114,8 @@ public final class RobustnessSuite {
     }
     List<ModelResult> results = new ArrayList<>();
     for (int m = 0; m < entries.size(); m++) {
-      results.add(subsetTests(entries.get(m), test, subset, accuracy(correct[m]), robust[m], seconds, progress));
+      results.add(
+          subsetTests(entries.get(m), test, subset, accuracy(correct[m]), robust[m], seconds, progress, corrupted));
     }
     Map<String, Object> used = new LinkedHashMap<>();
     used.put("tests", settings.tests().stream().map(SuiteTest::id).sorted().toList());
@@ -121,7 +133,7 @@ public final class RobustnessSuite {
   }
 
   private ModelResult subsetTests(Entry entry, Dataset test, List<Integer> subset, double clean, Double robust,
-      Map<String, Double> seconds, Progress progress) {
+      Map<String, Double> seconds, Progress progress, CorruptedImages corrupted) {
     Set<SuiteTest> tests = settings.tests();
     Classifier model = entry.model();
     int c = test.channels();
@@ -198,14 +210,13 @@ public final class RobustnessSuite {
         }
         if (tests.contains(SuiteTest.CORRUPTIONS)) {
           long t0 = System.nanoTime();
-          float[] corrupted = new float[pixels.length];
+          float[] images = new float[pixels.length];
           for (Corruption k : corruptions) {
             for (int s = 1; s <= 5; s++) {
               for (int i = 0; i < count; i++) {
-                SplittableRandom random = new SplittableRandom(SampleSeeds.of(settings.seed(), ids[i], k.name() + "/" + s));
-                k.apply(pixels, i * size, corrupted, i * size, c, h, w, s, random);
+                corrupted.fill(k, s, subset.get(from + i), pixels, i * size, images, i * size, c, h, w);
               }
-              corruptionErrors.get(k.name())[s - 1] += Misclassified.count(model, x, corrupted, labels);
+              corruptionErrors.get(k.name())[s - 1] += Misclassified.count(model, x, images, labels);
             }
           }
           add(seconds, "corruptions", t0);

@@ -45,12 +45,36 @@ public record Checkpoint(
 
   /** Writes the file atomically (temp file, fsync, rename). */
   public void write(Path file) {
+    Safetensors.write(file, tensors(), formatMetadata());
+  }
+
+  /** The same bytes {@link #write} puts in a file (a model snapshot's payload). */
+  public byte[] encode() {
+    return Safetensors.encode(tensors(), formatMetadata());
+  }
+
+  /** Reads a checkpoint from bytes {@link #encode} made; {@code source} names them in errors. */
+  public static Checkpoint decode(byte[] bytes, String source) {
+    SafetensorsFile contents;
+    try {
+      contents = Safetensors.decode(bytes);
+    } catch (RuntimeException e) {
+      throw new CheckpointException(source + ": not a valid checkpoint: " + e.getMessage());
+    }
+    return of(contents, source);
+  }
+
+  private LinkedHashMap<String, TensorData> tensors() {
     LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
     model.forEach((name, t) -> tensors.put(MODEL_PREFIX + name, t));
     optimizer.forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
+    return tensors;
+  }
+
+  private Map<String, String> formatMetadata() {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
     meta.put(FORMAT_KEY, FORMAT);
-    Safetensors.write(file, tensors, meta);
+    return meta;
   }
 
   /** Reads and checks a checkpoint or model file; any problem is a {@link CheckpointException} naming the file. */
@@ -66,6 +90,10 @@ public record Checkpoint(
       throw new CheckpointException(
           file + ": not a valid checkpoint: " + (reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason));
     }
+    return of(contents, file.toString());
+  }
+
+  private static Checkpoint of(SafetensorsFile contents, String file) {
     if (!FORMAT.equals(contents.metadata().get(FORMAT_KEY))) {
       throw new CheckpointException(
           file + ": not an igd-stream checkpoint (metadata format is "

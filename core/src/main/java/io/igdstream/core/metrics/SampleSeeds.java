@@ -1,7 +1,6 @@
 package io.igdstream.core.metrics;
 
 import io.igdstream.core.Seeds;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Seeds for the random draws of the robustness metrics: every draw is seeded from (run seed,
@@ -19,15 +18,6 @@ public final class SampleSeeds {
   /** A well-mixed seed for {@code test}'s draw on sample {@code sampleId} in a run seeded {@code seed}. */
   public static long of(long seed, long sampleId, String test) {
     long z = Seeds.mix(seed, sampleId);
-    return Seeds.mix(z, fnv1a64(test));
-  }
-
-  private static long fnv1a64(String text) {
-    long hash = 0xCBF29CE484222325L;
-    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-      hash ^= b & 0xFF;
-      hash *= 0x100000001B3L;
-    }
-    return hash;
+    return Seeds.mix(z, Seeds.ofText(test));
   }
 }

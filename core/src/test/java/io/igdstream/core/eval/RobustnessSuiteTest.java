@@ -17,6 +17,7 @@ import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Autograd;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.ModelSpec;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,6 +99,53 @@ class RobustnessSuiteTest {
     assertEquals(a.inaAdd(), b.inaAdd());
     assertEquals(a.rn(), b.rn());
     assertEquals(a.corruptions(), b.corruptions());
+  }
+
+  @Test
+  void explicitlyComputedCorruptedImagesGiveTheSameErrorsAsTheDefaultRun() {
+    RobustnessSuite suite = suite(Set.of(SuiteTest.CORRUPTIONS), 7);
+    List<ModelResult> byDefault = suite.run("fixture", test, both(), (t, d, n) -> {}).models();
+    List<ModelResult> explicit =
+        suite.run("fixture", test, both(), (t, d, n) -> {}, CorruptedImages.computed(7)).models();
+    for (int m = 0; m < 2; m++) {
+      assertEquals(Corruptions.names(), List.copyOf(explicit.get(m).corruptions().keySet()));
+      assertEquals(byDefault.get(m).corruptions(), explicit.get(m).corruptions());
+    }
+  }
+
+  @Test
+  void cleanImagesAsCorruptedImagesGiveNoCorruptionErrorOnTheJointCorrectSubset() {
+    boolean[] a = correct(first);
+    boolean[] b = correct(second);
+    Set<Integer> joint = new HashSet<>();
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] && b[i]) {
+        joint.add(i);
+      }
+    }
+    Set<Integer> asked = new HashSet<>();
+    CorruptedImages unchanged = (k, severity, index, src, srcOffset, dst, dstOffset, c, h, w) -> {
+      asked.add(index);
+      System.arraycopy(src, srcOffset, dst, dstOffset, c * h * w);
+    };
+    RobustnessReport report =
+        suite(Set.of(SuiteTest.CORRUPTIONS), 0).run("fixture", test, both(), (t, d, n) -> {}, unchanged);
+    assertEquals(joint, asked);
+    for (ModelResult r : report.models()) {
+      assertEquals(Corruptions.names(), List.copyOf(r.corruptions().keySet()));
+      r.corruptions().values().forEach(bySeverity -> {
+        assertEquals(Set.of(1, 2, 3, 4, 5), bySeverity.keySet());
+        bySeverity.values().forEach(rate -> assertEquals(0.0, rate));
+      });
+      assertEquals(0.0, r.corruptionMean());
+    }
+  }
+
+  @Test
+  void aNullCorruptedImagesIsRejected() {
+    NullPointerException e = assertThrows(NullPointerException.class,
+        () -> suite(Set.of(SuiteTest.CLEAN), 0).run("fixture", test, both(), (t, d, n) -> {}, null));
+    assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.igdstream.streams.kafka;
 
+import io.igdstream.schemas.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package io.igdstream.streams.kafka;
 
+import io.igdstream.schemas.TopicNames;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;

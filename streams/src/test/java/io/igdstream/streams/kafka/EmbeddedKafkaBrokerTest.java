@@ -1,5 +1,6 @@
 package io.igdstream.streams.kafka;
 
+import io.igdstream.schemas.TopicNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.igdstream.streams.kafka;
+package io.igdstream.schemas;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 public record TopicNames(String prefix) {
 
   /** Kafka's limit on a topic name's length. */
-  static final int MAX_NAME_LENGTH = 249;
+  public static final int MAX_NAME_LENGTH = 249;
 
   private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]+");
   private static final String LONGEST_SUFFIX = ".train.adversarial";

@@ -1,0 +1,52 @@
+package io.igdstream.app;
+
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+
+/**
+ * The Prometheus endpoint of a role: {@code http://127.0.0.1:PORT/metrics} over a registry of its
+ * own (never the global default), with the JVM metrics. Loopback only: on Kubernetes a sidecar or
+ * the pod network policy decides who scrapes.
+ */
+final class MetricsServer implements AutoCloseable {
+
+  private final PrometheusRegistry registry;
+  private final HTTPServer server;
+
+  private MetricsServer(PrometheusRegistry registry, HTTPServer server) {
+    this.registry = registry;
+    this.server = server;
+  }
+
+  /** Starts serving on {@code port} (0 = a free one); -1 keeps the registry without a server. */
+  static MetricsServer start(int port) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    if (port < 0) {
+      return new MetricsServer(registry, null);
+    }
+    try {
+      return new MetricsServer(registry, HTTPServer.builder().hostname("127.0.0.1").port(port).registry(registry).buildAndStart());
+    } catch (IOException e) {
+      throw new BadInputException("--metrics-port " + port + ": cannot serve metrics there (" + e.getMessage() + "); pick another port or -1");
+    }
+  }
+
+  PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** The bound port, or -1 without a server. */
+  int port() {
+    return server == null ? -1 : server.getPort();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}

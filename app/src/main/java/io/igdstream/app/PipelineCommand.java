@@ -1,0 +1,278 @@
+package io.igdstream.app;
+
+import com.typesafe.config.Config;
+import io.igdstream.core.data.Dataset;
+import io.igdstream.core.data.DatasetSplits;
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.io.CheckpointDirectory;
+import io.igdstream.core.model.Architecture;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.GradientThread;
+import io.igdstream.core.train.LocalTrainer;
+import io.igdstream.core.train.TrainSettings;
+import io.igdstream.core.train.TrainingMethod;
+import io.igdstream.schemas.TopicNames;
+import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.streams.augment.AugmentStage;
+import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
+import io.igdstream.streams.metrics.StreamMetrics;
+import io.igdstream.streams.snapshot.SnapshotFollower;
+import io.igdstream.trainer.KafkaTrainer;
+import io.igdstream.trainer.TrainerMetrics;
+import io.igdstream.trainer.TrainingSplit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.ActorSystem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code igd pipeline}: the whole system in one JVM — embedded broker (unless
+ * --bootstrap-servers), ingest, teacher, corrupt, augment, trainer, evaluator, metrics endpoint —
+ * with progress lines and, at the end, the final report under {@code --out}. Every role runs as in
+ * its own command and shares the one gradient thread of the JVM (STACK.md). Rerunning the same
+ * command resumes: the broker keeps its data under --out, ingest skips what is there, the teacher
+ * and trainer restore their newest checkpoints, augment continues its epoch's committed pass.
+ */
+@Command(
+    name = "pipeline",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The whole system on one machine: embedded Kafka broker, ingest, teacher, augment, corrupt, trainer, evaluator,",
+      "metrics endpoint; writes the final report (report.json, report.md, plots) under --out. Rerun to resume."
+    })
+final class PipelineCommand implements Callable<Integer> {
+
+  @Mixin DataOptions data;
+
+  @Mixin StreamOptions stream;
+
+  @Option(names = "--out", defaultValue = "runs/pipeline", description = "Run directory (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--profile", defaultValue = "quick",
+      description = "quick: ~15 min on 2 cores (training subset, few epochs); full: the whole training set, paper-length (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(names = "--teacher", description = "A NAT teacher model file; without it the pipeline trains one first.")
+  Path teacher;
+
+  @Option(names = "--model", description = "small-cnn | preact-resnet18 (default: by image size).")
+  String model;
+
+  @Option(names = "--epochs", description = "IGD epochs (default: by profile).")
+  Integer epochs;
+
+  @Option(names = "--teacher-epochs", description = "NAT teacher epochs when no --teacher is given (default: by profile).")
+  Integer teacherEpochs;
+
+  @Option(names = "--train-limit", description = "Use the first N training images (default: by profile; 0 = all).")
+  Integer trainLimit;
+
+  @Option(names = "--test-limit", description = "Evaluate on the first N test images (default: by profile; 0 = all).")
+  Integer testLimit;
+
+  @Option(names = "--progress-every", defaultValue = "15", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
+  int progressEvery;
+
+  /** The defaults of a profile. */
+  record Profile(int epochs, int teacherEpochs, int trainLimit, int testLimit, String finalTests) {
+    static Profile of(String name) {
+      return switch (name) {
+        case "quick" -> new Profile(2, 2, 20_000, 1_000, "all");
+        case "full" -> new Profile(10, 10, 0, 0, "all");
+        default -> throw new BadInputException("--profile must be quick or full, was '" + name + "'");
+      };
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Log log = Log.stderr();
+    // Validate everything before any work.
+    stream.validate();
+    Profile p = Profile.of(profile);
+    int igdEpochs = epochs != null ? epochs : p.epochs();
+    int natEpochs = teacherEpochs != null ? teacherEpochs : p.teacherEpochs();
+    int trainN = trainLimit != null ? trainLimit : p.trainLimit();
+    int testN = testLimit != null ? testLimit : p.testLimit();
+    if (igdEpochs < 1 || natEpochs < 1) {
+      throw new BadInputException("--epochs and --teacher-epochs must be >= 1");
+    }
+    if (trainN < 0 || testN < 0) {
+      throw new BadInputException("--train-limit and --test-limit must be >= 0");
+    }
+    if (progressEvery < 1) {
+      throw new BadInputException("--progress-every must be >= 1, was " + progressEvery);
+    }
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    overrides.put("igd.train.epochs", igdEpochs);
+    Config config = stream.config(overrides);
+    TrainSettings igdSettings = TrainSettings.fromConfig(config);
+    if (teacher != null && !Files.isRegularFile(teacher)) {
+      throw new BadInputException("--teacher " + teacher + " does not exist");
+    }
+    OutputDirectory.prepare(out);
+    DatasetSplits splits = data.load(log);
+    Dataset train = trainN == 0 ? splits.train() : splits.train().limit(Math.min(trainN, splits.train().size()));
+    Dataset test = testN == 0 ? splits.test() : splits.test().limit(Math.min(testN, splits.test().size()));
+    Architecture architecture =
+        model == null ? Architecture.defaultFor(train.channels(), train.height(), train.width()) : Architecture.of(model);
+    architecture.checkFits(train.channels(), train.height(), train.width());
+    TopicNames topics = stream.topics();
+    long started = System.nanoTime();
+
+    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort);
+        EmbeddedKafkaBroker broker = stream.bootstrapServers == null ? startBroker(log) : null) {
+      KafkaSettings kafka = StreamOptions.kafka(config);
+      if (broker != null) {
+        kafka = kafka.withBootstrapServers(broker.bootstrapServers());
+      }
+      final KafkaSettings kafkaSettings = kafka;
+      if (metrics.port() > 0) {
+        log.info("metrics: http://127.0.0.1:" + metrics.port() + "/metrics");
+      }
+      log.info(String.format(Locale.ROOT, "pipeline (%s profile): %s, %d train / %d test images, %s, NAT teacher %s, IGD %d epochs, topics %s.*",
+          profile, data.dataset, train.size(), test.size(), architecture.id(),
+          teacher == null ? natEpochs + " epochs" : teacher.toString(), igdEpochs, topics.prefix()));
+      StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
+      IngestCommand.run(kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
+
+      Classifier teacherModel = teacher != null ? Roles.loadTeacher(teacher) : trainTeacher(config, architecture, train, natEpochs, log);
+      ActorSystem system = Roles.actorSystem(config);
+      List<AutoCloseable> running = new ArrayList<>();
+      try {
+        String modelId = config.getString("igd.trainer.model-id");
+        SnapshotFollower augmentFollower = SnapshotFollower.start(kafkaSettings, topics, modelId, "augment", streamMetrics);
+        running.add(augmentFollower);
+
+        TrainingSplit split = TrainingSplit.read(kafkaSettings, topics.samples(), Duration.ofMinutes(5));
+        KafkaTrainer trainer = TrainCommand.create(config, kafkaSettings, topics, architecture, split, out.resolve("trainer"),
+            new TrainerMetrics(metrics.registry()), log);
+        AtomicReference<KafkaTrainer.Progress> lastStep = new AtomicReference<>();
+        CompletableFuture<Classifier> trained = new CompletableFuture<>();
+        Thread trainerThread = new Thread(() -> {
+          try {
+            trained.complete(trainer.run());
+          } catch (Throwable t) {
+            trained.completeExceptionally(t);
+          }
+        }, "igd-trainer");
+        trainerThread.setDaemon(true);
+        trainerThread.start();
+        AugmentStage augment = Roles.startAugment(system, kafkaSettings, topics, config, teacherModel, augmentFollower, streamMetrics, log);
+
+        long t0 = System.nanoTime();
+        while (!trained.isDone()) {
+          Thread.sleep(200);
+          if (System.nanoTime() - t0 > progressEvery * 1_000_000_000L) {
+            t0 = System.nanoTime();
+            log.info(progressLine(started, augment.status(), trainer.result(), igdSettings, split));
+          }
+          if (augment.done().toCompletableFuture().isCompletedExceptionally()) {
+            augment.done().toCompletableFuture().get();
+          }
+        }
+        Classifier student = trained.get();
+        log.info("trainer done: " + trainer.result());
+        augment.stop();
+        augment.done().toCompletableFuture().get();
+        TrainCommand.save(student, out.resolve("model.safetensors"), split, log);
+        GradientThread.shared().call(() -> {
+          student.close();
+          return null;
+        });
+      } finally {
+        for (int i = running.size() - 1; i >= 0; i--) {
+          running.get(i).close();
+        }
+        Roles.terminate(system);
+        GradientThread.shared().call(() -> {
+          teacherModel.close();
+          return null;
+        });
+      }
+    }
+    log.info(String.format(Locale.ROOT, "pipeline done in %.1f min; results in %s", (System.nanoTime() - started) / 60e9, out));
+    return 0;
+  }
+
+  private EmbeddedKafkaBroker startBroker(Log log) throws Exception {
+    long t0 = System.nanoTime();
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(out.resolve("kafka"), 0);
+    log.info(String.format(Locale.ROOT, "embedded broker up at %s in %.1f s (data in %s)", broker.bootstrapServers(),
+        (System.nanoTime() - t0) / 1e9, broker.dataDir()));
+    return broker;
+  }
+
+  /** The NAT teacher: trained in-process (resuming from its checkpoints) unless its model file is there. */
+  private Classifier trainTeacher(Config config, Architecture architecture, Dataset train, int natEpochs, Log log) {
+    Path dir = out.resolve("teacher");
+    Path file = dir.resolve("model.safetensors");
+    if (Files.isRegularFile(file)) {
+      log.info("teacher: using " + file);
+      return Roles.loadTeacher(file);
+    }
+    Map<String, Object> natOverrides = new LinkedHashMap<>();
+    natOverrides.put("igd.train.method", TrainingMethod.NAT.id());
+    natOverrides.put("igd.train.epochs", natEpochs);
+    TrainSettings nat = TrainSettings.fromConfig(stream.config(natOverrides));
+    CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), nat.keepCheckpoints());
+    Map<String, String> runMetadata = Map.of("dataset", data.dataset, "train_limit", Integer.toString(train.size()));
+    Progress[] bar = new Progress[1];
+    LocalTrainer.Listener listener = new LocalTrainer.Listener() {
+      @Override
+      public void onStart(long firstStep, long totalSteps) {
+        bar[0] = Progress.start("teacher (nat)", totalSteps, firstStep, "steps", log);
+      }
+
+      @Override
+      public void onStep(LocalTrainer.Progress p) {
+        bar[0].stepTo(p.step(), String.format(Locale.ROOT, "epoch %d/%d %s", p.epoch() + 1, p.epochs(), TrainLocalCommand.terms(p.terms())));
+      }
+
+      @Override
+      public void onMessage(String message) {
+        log.info(message);
+      }
+    };
+    Classifier model = GradientThread.shared().call(() -> {
+      try {
+        return new LocalTrainer(nat, architecture, train, null, checkpoints, runMetadata, listener).run();
+      } finally {
+        if (bar[0] != null) {
+          bar[0].close();
+        }
+      }
+    });
+    GradientThread.shared().call(() -> {
+      Map<String, String> meta = new LinkedHashMap<>(runMetadata);
+      meta.putAll(model.describe());
+      meta.put("method", "nat");
+      new Checkpoint(meta, model.stateDict(), new LinkedHashMap<>()).write(file);
+      model.freeze();
+      return null;
+    });
+    log.info("teacher: saved " + file);
+    return model;
+  }
+
+  private static String progressLine(long started, AugmentStage.Status a, KafkaTrainer.Result t, TrainSettings s, TrainingSplit split) {
+    double minutes = (System.nanoTime() - started) / 60e9;
+    long total = (long) split.samples() * s.epochs();
+    return String.format(Locale.ROOT,
+        "%.1f min | augment epoch %d/%d, %d made, trainer lag %d | trainer step %d, v%d, %d/%d trained (%.0f%%), %d dup, %d stale | dlq %d",
+        minutes, Math.min(a.epoch() + 1, a.epochs()), a.epochs(), a.produced(), a.lag(), t.steps(), t.version(), t.trained(), total,
+        100.0 * t.trained() / Math.max(1, total), t.duplicates(), t.stale(), a.deadLetters() + t.deadLetters());
+  }
+}

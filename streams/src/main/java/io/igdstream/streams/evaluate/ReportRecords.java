@@ -1,0 +1,162 @@
+package io.igdstream.streams.evaluate;
+
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.schemas.CorruptionError;
+import io.igdstream.schemas.FractionError;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Converts between core's {@link RobustnessReport}/{@link ModelResult} and the Avro {@link
+ * io.igdstream.schemas.RobustnessReport} published on {@code {ns}.reports}: core stays free of
+ * Avro, and the one mapping lives here.
+ *
+ * <p>The Avro form carries one model per record and no per-sample data: Gini samples, saliency
+ * examples and regional samples come back empty. A test that was not run is null in {@link
+ * ModelResult} (INA, RN) or an empty map (corruptions, as the suite makes it); in Avro both are an
+ * empty list, since a test that ran always has at least one fraction or corruption.
+ */
+public final class ReportRecords {
+
+  private ReportRecords() {}
+
+  /**
+   * The Kafka record key of a report, {@code modelId/version}: one report per snapshot, so a
+   * re-evaluation replaces the old one in the compacted topic.
+   *
+   * @throws IllegalArgumentException if the model id is empty or contains '/' (the key would be
+   *     ambiguous)
+   */
+  public static String key(String modelId, long version) {
+    Objects.requireNonNull(modelId, "modelId");
+    if (modelId.isEmpty() || modelId.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("model id must be non-empty and contain no '/', was '" + modelId + "'");
+    }
+    return modelId + "/" + version;
+  }
+
+  /**
+   * The Avro record of one model's results in {@code report}. PGD's eps and steps are taken from
+   * the report's settings ({@code pgd_eps}, {@code pgd_steps}) when the model has a PGD-20 result.
+   *
+   * @param createdAtMs when the report was made, epoch milliseconds
+   */
+  public static io.igdstream.schemas.RobustnessReport toAvro(
+      RobustnessReport report, ModelResult model, long createdAtMs) {
+    Objects.requireNonNull(report, "report");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(model.modelId(), "model id");
+    Objects.requireNonNull(report.dataset(), "dataset");
+    boolean pgd = model.pgd20Accuracy() != null;
+    Number eps = pgd ? setting(report, "pgd_eps") : null;
+    Number steps = pgd ? setting(report, "pgd_steps") : null;
+    return io.igdstream.schemas.RobustnessReport.newBuilder()
+        .setModelId(model.modelId())
+        .setSnapshotVersion(model.snapshotVersion())
+        .setArchitecture(Objects.requireNonNullElse(model.architecture(), ""))
+        .setMethod(Objects.requireNonNullElse(model.method(), ""))
+        .setDataset(report.dataset())
+        .setSamples(report.samples())
+        .setJointCorrect(report.jointCorrect())
+        .setSeed(report.seed())
+        .setCleanAccuracy(model.cleanAccuracy())
+        .setPgd20Accuracy(model.pgd20Accuracy())
+        .setPgdEps(eps == null ? null : eps.doubleValue())
+        .setPgdSteps(steps == null ? null : steps.intValue())
+        .setGiniPixel(model.giniPixel())
+        .setGiniRegional(model.giniRegional())
+        .setInaAdd(fractionErrors(model.inaAdd()))
+        .setInaReplace(fractionErrors(model.inaReplace()))
+        .setRn(fractionErrors(model.rn()))
+        .setIoaGrey(model.ioaGrey())
+        .setIoaWhite(model.ioaWhite())
+        .setCorruptions(corruptionErrors(model.corruptions()))
+        .setSeconds(report.seconds() == null ? Map.of() : new LinkedHashMap<>(report.seconds()))
+        .setCreatedAtMs(createdAtMs)
+        .build();
+  }
+
+  /**
+   * The model's results in an Avro report, with empty per-sample data (see the class comment).
+   *
+   * @throws IllegalArgumentException if a fraction, or a corruption and severity, appears twice
+   */
+  public static ModelResult fromAvro(io.igdstream.schemas.RobustnessReport r) {
+    Objects.requireNonNull(r, "report");
+    return new ModelResult(
+        r.getModelId(),
+        r.getSnapshotVersion(),
+        r.getArchitecture(),
+        r.getMethod(),
+        r.getCleanAccuracy(),
+        r.getPgd20Accuracy(),
+        r.getGiniPixel(),
+        r.getGiniRegional(),
+        new double[0],
+        new double[0],
+        rates("ina_add", r.getInaAdd()),
+        rates("ina_replace", r.getInaReplace()),
+        rates("rn", r.getRn()),
+        r.getIoaGrey(),
+        r.getIoaWhite(),
+        corruptionRates(r.getCorruptions()),
+        List.of());
+  }
+
+  private static Number setting(RobustnessReport report, String name) {
+    Object value = report.settings() == null ? null : report.settings().get(name);
+    if (value != null && !(value instanceof Number)) {
+      throw new IllegalArgumentException("report setting " + name + " must be a number, was '" + value + "'");
+    }
+    return (Number) value;
+  }
+
+  /** Ascending by fraction; empty for a test not run. */
+  private static List<FractionError> fractionErrors(Map<Double, Double> rates) {
+    List<FractionError> list = new ArrayList<>();
+    if (rates != null) {
+      new TreeMap<>(rates).forEach((fraction, rate) -> list.add(new FractionError(fraction, rate)));
+    }
+    return list;
+  }
+
+  /** In the map's corruption order, severities ascending; empty for a test not run. */
+  private static List<CorruptionError> corruptionErrors(Map<String, Map<Integer, Double>> rates) {
+    List<CorruptionError> list = new ArrayList<>();
+    if (rates != null) {
+      rates.forEach((name, bySeverity) -> new TreeMap<>(bySeverity)
+          .forEach((severity, rate) -> list.add(new CorruptionError(name, severity, rate))));
+    }
+    return list;
+  }
+
+  private static Map<Double, Double> rates(String field, List<FractionError> errors) {
+    if (errors.isEmpty()) {
+      return null;
+    }
+    Map<Double, Double> rates = new LinkedHashMap<>();
+    for (FractionError e : errors) {
+      if (rates.put(e.getFraction(), e.getErrorRate()) != null) {
+        throw new IllegalArgumentException(field + ": fraction " + e.getFraction() + " appears twice");
+      }
+    }
+    return rates;
+  }
+
+  private static Map<String, Map<Integer, Double>> corruptionRates(List<CorruptionError> errors) {
+    Map<String, Map<Integer, Double>> rates = new LinkedHashMap<>();
+    for (CorruptionError e : errors) {
+      Map<Integer, Double> bySeverity = rates.computeIfAbsent(e.getName(), n -> new LinkedHashMap<>());
+      if (bySeverity.put(e.getSeverity(), e.getErrorRate()) != null) {
+        throw new IllegalArgumentException(
+            "corruptions: " + e.getName() + " at severity " + e.getSeverity() + " appears twice");
+      }
+    }
+    return rates;
+  }
+}

@@ -1,0 +1,200 @@
+package io.igdstream.streams.snapshot;
+
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.GradientThread;
+import io.igdstream.schemas.AssembledSnapshot;
+import io.igdstream.schemas.AvroCodec;
+import io.igdstream.schemas.ReasonCode;
+import io.igdstream.schemas.RecordDecodingException;
+import io.igdstream.schemas.SnapshotAssembler;
+import io.igdstream.schemas.SnapshotChunk;
+import io.igdstream.schemas.SnapshotHeader;
+import io.igdstream.schemas.TopicNames;
+import io.igdstream.schemas.kafka.DeadLetterRecords;
+import io.igdstream.schemas.kafka.Decoded;
+import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.streams.metrics.StreamMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * Follows {@code {ns}.snapshots} and keeps the newest complete, verified snapshot of one model
+ * loaded (DESIGN.md "Snapshots"). A snapshot is used only when its header and every chunk arrived
+ * and the payload's SHA-256 matches; a chunk or header that cannot belong goes to the dead-letter
+ * topic and the older model stays in use. The model lives on the {@link GradientThread}: the swap
+ * and every use happen there, so nobody sees a closed model.
+ */
+public final class SnapshotFollower implements AutoCloseable {
+
+  /** A loaded snapshot. Use {@link #model} only on the gradient thread. */
+  public record Loaded(long version, Classifier model, Map<String, String> facts) {
+    public boolean isFinal() {
+      return Boolean.parseBoolean(facts.getOrDefault("final", "false"));
+    }
+  }
+
+  private static final AvroCodec<SnapshotHeader> HEADERS = AvroCodec.of(SnapshotHeader.class);
+  private static final AvroCodec<SnapshotChunk> CHUNKS = AvroCodec.of(SnapshotChunk.class);
+
+  private final KafkaSettings kafka;
+  private final TopicNames topics;
+  private final String stage;
+  private final StreamMetrics metrics;
+  private final SnapshotAssembler assembler;
+  private final GradientThread gradient = GradientThread.shared();
+  private final List<Consumer<Loaded>> listeners = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Loaded> first = new CompletableFuture<>();
+  private final Thread thread;
+  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private volatile boolean running = true;
+  private volatile Loaded current;
+  private volatile Throwable failure;
+
+  private SnapshotFollower(KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
+    this.kafka = kafka;
+    this.topics = topics;
+    this.stage = stage;
+    this.metrics = metrics;
+    this.assembler = new SnapshotAssembler(modelId);
+    this.thread = new Thread(this::follow, "igd-snapshot-follower-" + stage);
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts following {@code modelId}'s snapshots; {@code stage} labels the metrics. */
+  public static SnapshotFollower start(KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
+    SnapshotFollower f = new SnapshotFollower(kafka, topics, modelId, stage, metrics);
+    f.thread.start();
+    return f;
+  }
+
+  /** Called on the gradient thread with each newly loaded snapshot (after the swap). */
+  public void onLoaded(Consumer<Loaded> listener) {
+    listeners.add(listener);
+  }
+
+  /** Completes with the first snapshot loaded. */
+  public CompletableFuture<Loaded> first() {
+    return first;
+  }
+
+  /** The newest loaded snapshot, if any. */
+  public Optional<Loaded> current() {
+    return Optional.ofNullable(current);
+  }
+
+  /** The newest loaded version, or -1. */
+  public long version() {
+    Loaded l = current;
+    return l == null ? -1 : l.version();
+  }
+
+  /** Why the follower stopped, if it failed. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  private void follow() {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumerProperties(null));
+        KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(kafka.producerProperties())) {
+      consumer = c;
+      TopicPartition tp = new TopicPartition(topics.snapshots(), 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          Optional<AssembledSnapshot> done;
+          try {
+            done = accept(r.value());
+          } catch (RecordDecodingException e) {
+            metrics.deadLetter(stage, e.reason());
+            dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(r, e.reason(), e.getMessage()).deadLetter()));
+            continue;
+          }
+          if (done.isPresent()) {
+            try {
+              load(done.get());
+            } catch (RuntimeException e) {
+              // a verified payload that is no model of this shape: keep the older model
+              metrics.deadLetter(stage, ReasonCode.BAD_CHUNK);
+              dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(r, ReasonCode.BAD_CHUNK,
+                  "snapshot v" + done.get().header().getVersion() + " does not load: " + e.getMessage()).deadLetter()));
+            }
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      // close() asked us to stop
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      first.completeExceptionally(e);
+    }
+  }
+
+  private Optional<AssembledSnapshot> accept(byte[] value) {
+    String type = AvroCodec.typeOf(value).orElse("");
+    if (type.equals(SnapshotHeader.getClassSchema().getFullName())) {
+      return assembler.accept(HEADERS.decode(value));
+    }
+    if (type.equals(SnapshotChunk.getClassSchema().getFullName())) {
+      return assembler.accept(CHUNKS.decode(value));
+    }
+    // neither: let the chunk codec say what is wrong with it (bad header, unknown fingerprint)
+    CHUNKS.decode(value);
+    throw new RecordDecodingException(ReasonCode.OTHER, "a " + type + " record on the snapshots topic");
+  }
+
+  private void load(AssembledSnapshot snapshot) {
+    SnapshotHeader h = snapshot.header();
+    Checkpoint checkpoint = Checkpoint.decode(snapshot.payload(), topics.snapshots() + " " + h.getModelId() + " v" + h.getVersion());
+    Map<String, String> facts = Map.copyOf(h.getMetadata().entrySet().stream()
+        .collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), e -> e.getValue().toString())));
+    gradient.call(() -> {
+      Classifier model = Classifier.load(checkpoint);
+      Loaded previous = current;
+      Loaded loaded = new Loaded(h.getVersion(), model, facts);
+      current = loaded;
+      if (previous != null) {
+        previous.model().close();
+      }
+      metrics.snapshotVersion(stage, loaded.version());
+      first.complete(loaded);
+      for (Consumer<Loaded> l : listeners) {
+        l.accept(loaded);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Loaded l = current;
+    current = null;
+    if (l != null) {
+      gradient.call(() -> {
+        l.model().close();
+        return null;
+      });
+    }
+  }
+}
