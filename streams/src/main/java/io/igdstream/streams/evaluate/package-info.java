@@ -1,6 +1,9 @@
 /**
- * The streaming evaluator's pieces: the Avro form of a robustness report ({@link
- * io.igdstream.streams.evaluate.ReportRecords}) and its Prometheus gauges ({@link
+ * The streaming evaluator: {@link io.igdstream.streams.evaluate.EvaluateStage} scores model
+ * snapshots with the robustness suite on the test split ({@link
+ * io.igdstream.streams.evaluate.TestSet}) and its corrupted images ({@link
+ * io.igdstream.streams.evaluate.StoredCorruptions}), publishes the Avro form of each report ({@link
+ * io.igdstream.streams.evaluate.ReportRecords}) and sets its Prometheus gauges ({@link
  * io.igdstream.streams.evaluate.EvaluationMetrics}).
  */
 package io.igdstream.streams.evaluate;

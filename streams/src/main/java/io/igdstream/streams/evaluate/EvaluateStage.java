@@ -1,0 +1,393 @@
+package io.igdstream.streams.evaluate;
+
+import io.igdstream.core.attack.PgdSettings;
+import io.igdstream.core.data.Dataset;
+import io.igdstream.core.eval.CorruptedImages;
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.core.eval.RobustnessSuite;
+import io.igdstream.core.eval.SuiteTest;
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.GradientThread;
+import io.igdstream.core.model.ModelSpec;
+import io.igdstream.schemas.AvroCodec;
+import io.igdstream.schemas.TopicNames;
+import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.streams.kafka.PekkoKafka;
+import io.igdstream.streams.metrics.StreamMetrics;
+import io.igdstream.streams.snapshot.SnapshotFollower;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.dispatch.Dispatchers;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.kafka.ProducerMessage;
+import org.apache.pekko.kafka.javadsl.Producer;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The evaluator (DESIGN.md "Data flow"): follows one model's snapshots and, for every k-th version
+ * and every final one, runs the robustness suite on the test split and writes the report to {@code
+ * {ns}.reports} keyed by {@link ReportRecords#key (model id, version)}, so re-evaluating a version
+ * (after a restart, say) replaces its report in the compacted topic instead of adding one. The
+ * gauges of {@link EvaluationMetrics} are set once the broker has acknowledged the record.
+ *
+ * <p>The stream: snapshot follower → (every k-th / final) → queue → conflate → {@code mapAsync(1)}
+ * running the suite on the {@link GradientThread} → {@link Producer#flexiFlow} → metrics. The
+ * follower closes a model when the next one arrives, so a selected snapshot's weights are copied
+ * when it is loaded and the suite runs on its own copy: every selected version is scored on its own
+ * weights even if newer ones arrive meanwhile. While one evaluation runs, waiting versions are
+ * conflated to the newest (the older ones are skipped, and their {@link #report} futures cancelled):
+ * the evaluator follows training instead of falling behind it.
+ *
+ * <p>The test split is read once, at the first evaluation (ingest may still be writing when the
+ * evaluator starts); corrupted images are read when an evaluation includes the corruption test and
+ * re-read each time until every one is there ({@link StoredCorruptions}). Reading runs on Pekko's
+ * blocking dispatcher, never on the gradient thread, which the trainer and augment share. An
+ * evaluation that fails (no test split yet, a broken snapshot) is logged and cancels that version's
+ * {@link #report} future; the stream goes on.
+ */
+public final class EvaluateStage {
+
+  static final String STAGE = "evaluate";
+
+  private static final AvroCodec<io.igdstream.schemas.RobustnessReport> REPORTS =
+      AvroCodec.of(io.igdstream.schemas.RobustnessReport.class);
+  /** What {@link RobustnessSuite} says when the model gets no test image right. */
+  private static final String EMPTY_SUBSET = "joint-correct subset is empty";
+  /** Requests that may wait in the queue; conflate drains it at once, so it never fills. */
+  private static final int QUEUE_SIZE = 16;
+  /** Saliency maps kept per report, for the final report's picture grid. */
+  private static final int EXAMPLES = 8;
+
+  /** A selected snapshot, with a copy of its weights the suite owns. */
+  private record Request(
+      long version, boolean isFinal, Map<String, String> facts, ModelSpec spec, Checkpoint weights) {}
+
+  /** What an evaluation reads from Kafka; {@code corrupted} is null without the corruption test. */
+  private record Inputs(TestSet tests, StoredCorruptions corrupted) {}
+
+  private final KafkaSettings kafka;
+  private final TopicNames topics;
+  private final String modelId;
+  private final EvaluateSettings settings;
+  private final IntFunction<PgdSettings> attack;
+  private final StreamMetrics streamMetrics;
+  private final EvaluationMetrics metrics;
+  private final Consumer<String> log;
+  private final GradientThread gradient = GradientThread.shared();
+  private final Executor blocking;
+  private final Map<Long, CompletableFuture<Evaluation>> waiters = new ConcurrentHashMap<>();
+  private final CompletableFuture<Done> done = new CompletableFuture<>();
+  private final BoundedSourceQueue<Request> queue;
+  private final UniqueKillSwitch killSwitch;
+  private final SnapshotFollower follower;
+  /** The newest version offered; read and written on the gradient thread only. */
+  private long offered = -1;
+  private volatile boolean terminated;
+  private volatile Evaluation latest;
+  private volatile TestSet testSet;
+  private volatile StoredCorruptions corrupted;
+
+  private EvaluateStage(ActorSystem system, KafkaSettings kafka, TopicNames topics, String modelId,
+      EvaluateSettings settings, IntFunction<PgdSettings> attack, StreamMetrics streamMetrics,
+      EvaluationMetrics metrics, Consumer<String> log) {
+    this.kafka = kafka;
+    this.topics = topics;
+    this.modelId = modelId;
+    this.settings = settings;
+    this.attack = attack;
+    this.streamMetrics = streamMetrics;
+    this.metrics = metrics;
+    this.log = log;
+    this.blocking = system.dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
+    Pair<Pair<BoundedSourceQueue<Request>, UniqueKillSwitch>, CompletionStage<Done>> running =
+        Source.<Request>queue(QUEUE_SIZE)
+            .conflate(this::newer)
+            .viaMat(KillSwitches.single(), Keep.both())
+            .mapAsync(1, this::evaluate)
+            .mapConcat(result -> result.map(List::of).orElseGet(List::of))
+            .map(this::envelope)
+            .via(Producer.flexiFlow(PekkoKafka.producer(system, kafka)))
+            .toMat(Sink.foreach(results -> published(results.passThrough())), Keep.both())
+            .run(system);
+    this.queue = running.first().first();
+    this.killSwitch = running.first().second();
+    this.follower = SnapshotFollower.start(kafka, topics, modelId, STAGE, streamMetrics);
+    follower.onLoaded(this::offer);
+    // a snapshot loaded before the listener was registered: offer it now (offer skips repeats)
+    gradient.submit(() -> {
+      follower.current().ifPresent(this::offer);
+      return null;
+    });
+    running.second().whenComplete((ok, failure) -> {
+      Thread closer = new Thread(() -> terminate(failure), "igd-evaluate-stop");
+      closer.setDaemon(true);
+      closer.start();
+    });
+  }
+
+  /**
+   * Starts the evaluator of {@code modelId}: its own snapshot follower (stage {@code evaluate}) and
+   * stream. It runs until {@link #stop} or {@link #shutdown}.
+   *
+   * @param attack the PGD settings for images of a channel count ({@link EvaluateSettings#attack})
+   * @param log progress lines (one per report, skips and failures)
+   * @throws IllegalArgumentException if the model id cannot be part of a report key
+   */
+  public static EvaluateStage start(ActorSystem system, KafkaSettings kafka, TopicNames topics, String modelId,
+      EvaluateSettings settings, IntFunction<PgdSettings> attack, StreamMetrics streamMetrics,
+      EvaluationMetrics metrics, Consumer<String> log) {
+    Objects.requireNonNull(system, "system");
+    Objects.requireNonNull(kafka, "kafka");
+    Objects.requireNonNull(topics, "topics");
+    ReportRecords.key(modelId, 0); // validates the id before anything starts
+    return new EvaluateStage(system, kafka, topics, modelId, Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(attack, "attack"), Objects.requireNonNull(streamMetrics, "streamMetrics"),
+        Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(log, "log"));
+  }
+
+  /**
+   * Stops taking snapshots, finishes the evaluation under way and the one waiting (its report is
+   * published), then closes the follower. Returns {@link #done()}.
+   */
+  public CompletionStage<Done> stop() {
+    queue.complete();
+    return done;
+  }
+
+  /**
+   * Stops at once: the waiting version is dropped; the evaluation under way still finishes (work on
+   * the gradient thread cannot be interrupted) and its report is published. Returns {@link #done()}.
+   */
+  public CompletionStage<Done> shutdown() {
+    killSwitch.shutdown();
+    queue.complete();
+    return done;
+  }
+
+  /** Completes when the stage has stopped and closed its follower; fails if the stream failed. */
+  public CompletionStage<Done> done() {
+    return done;
+  }
+
+  /** The newest published evaluation, if any. */
+  public Optional<Evaluation> latest() {
+    return Optional.ofNullable(latest);
+  }
+
+  /**
+   * Completes with version {@code version}'s evaluation once its report is acknowledged by the
+   * broker; at once if it is the newest published one. It is cancelled if the version is skipped
+   * (a newer one was waiting too), its evaluation fails or the stage stops first. A version the
+   * settings do not select, or published before the newest one, is not waited for: ask before it
+   * is evaluated.
+   */
+  public CompletableFuture<Evaluation> report(long version) {
+    CompletableFuture<Evaluation> f = waiters.computeIfAbsent(version, v -> new CompletableFuture<>());
+    Evaluation newest = latest;
+    if (newest != null && newest.version() == version) {
+      waiters.remove(version, f);
+      f.complete(newest);
+    } else if (terminated) {
+      cancel(version, "the evaluator stopped before snapshot v" + version + " was evaluated");
+    }
+    return f;
+  }
+
+  /** On the gradient thread, after the follower swapped in {@code loaded}: queue it if selected. */
+  private void offer(SnapshotFollower.Loaded loaded) {
+    if (loaded.version() <= offered || !settings.selects(loaded.version(), loaded.isFinal())) {
+      return;
+    }
+    offered = loaded.version();
+    Classifier model = loaded.model();
+    Request request = new Request(loaded.version(), loaded.isFinal(), loaded.facts(), model.spec(),
+        new Checkpoint(model.describe(), model.stateDict(), new LinkedHashMap<>()));
+    QueueOfferResult result;
+    try {
+      result = queue.offer(request);
+    } catch (RuntimeException e) {
+      result = QueueOfferResult.closed();
+    }
+    if (!result.isEnqueued()) {
+      log.accept("evaluate: snapshot v" + loaded.version() + " not queued (" + result + ")");
+    }
+  }
+
+  /** conflate: the newer request replaces the older, which is never evaluated. */
+  private Request newer(Request older, Request newer) {
+    log.accept("evaluate: snapshot v" + older.version() + " skipped, v" + newer.version() + " is newer");
+    cancel(older.version(), "snapshot v" + older.version() + " was skipped: v" + newer.version() + " arrived first");
+    return newer;
+  }
+
+  private CompletionStage<Optional<Evaluation>> evaluate(Request request) {
+    return CompletableFuture.supplyAsync(() -> inputs(request), blocking)
+        .thenCompose(inputs -> gradient.submit(() -> run(request, inputs)))
+        .handle((evaluation, failure) -> {
+          if (failure == null) {
+            return Optional.of(evaluation);
+          }
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+          log.accept("evaluate: snapshot v" + request.version() + " failed: " + cause);
+          cancel(request.version(), "evaluating snapshot v" + request.version() + " failed: " + cause);
+          return Optional.empty();
+        });
+  }
+
+  /** Off the gradient thread: the test split (read once per model shape) and corrupted images. */
+  private Inputs inputs(Request request) {
+    TestSet tests = testSet;
+    ModelSpec spec = request.spec();
+    if (tests == null || !fits(tests.dataset(), spec)) {
+      tests = TestSet.load(kafka, topics.samples(), spec, settings.testLimit(), settings.scanTimeout());
+      testSet = tests;
+      corrupted = null;
+      log.accept("evaluate: " + tests.dataset().size() + " test images of " + tests.dataset().name()
+          + (tests.skipped() > 0 ? " (" + tests.skipped() + " invalid records skipped)" : ""));
+    }
+    StoredCorruptions images = null;
+    if (settings.testsFor(request.isFinal()).contains(SuiteTest.CORRUPTIONS)) {
+      images = corrupted;
+      if (images == null || !images.complete()) {
+        images = StoredCorruptions.load(kafka, topics.testCorrupted(), tests, settings.seed(), settings.scanTimeout());
+        corrupted = images;
+        log.accept("evaluate: " + images.stored() + " corrupted test images read"
+            + (images.skipped() > 0 ? " (" + images.skipped() + " invalid records skipped)" : ""));
+      }
+    }
+    return new Inputs(tests, images);
+  }
+
+  private static boolean fits(Dataset d, ModelSpec spec) {
+    return d.channels() == spec.channels() && d.height() == spec.height() && d.width() == spec.width()
+        && d.classCount() == spec.classes();
+  }
+
+  /** On the gradient thread: the suite on the request's own copy of the weights. */
+  private Evaluation run(Request request, Inputs inputs) {
+    long t0 = System.nanoTime();
+    Dataset test = inputs.tests().dataset();
+    CorruptedImages images = inputs.corrupted() != null
+        ? inputs.corrupted()
+        : StoredCorruptions.none(inputs.tests(), settings.seed());
+    long fallbacksBefore = inputs.corrupted() != null ? inputs.corrupted().fallbacks() : 0;
+    Set<SuiteTest> tests = settings.testsFor(request.isFinal());
+    try (Classifier model = Classifier.load(request.weights())) {
+      List<RobustnessSuite.Entry> entries =
+          List.of(new RobustnessSuite.Entry(modelId, request.facts().getOrDefault("method", "unknown"), model));
+      RobustnessReport report;
+      try {
+        report = suite(tests, test).run(test.name(), test, entries, (name, n, of) -> { }, images);
+      } catch (IllegalArgumentException e) {
+        if (e.getMessage() == null || !e.getMessage().contains(EMPTY_SUBSET)) {
+          throw e;
+        }
+        // no test image right (an early snapshot): the subset tests have nothing to run on
+        Set<SuiteTest> reduced = EnumSet.of(SuiteTest.CLEAN);
+        if (tests.contains(SuiteTest.PGD)) {
+          reduced.add(SuiteTest.PGD);
+        }
+        log.accept("evaluate: snapshot v" + request.version() + " classifies no test image correctly; running "
+            + reduced + " only");
+        report = suite(reduced, test).run(test.name(), test, entries, (name, n, of) -> { }, images);
+      }
+      ModelResult result = withVersion(report.models().get(0), request.version());
+      RobustnessReport one = new RobustnessReport(report.dataset(), report.channels(), report.height(),
+          report.width(), report.samples(), report.jointCorrect(), report.seed(), report.settings(), List.of(result),
+          report.seconds());
+      long fallbacks = inputs.corrupted() != null ? inputs.corrupted().fallbacks() - fallbacksBefore : 0;
+      return new Evaluation(request.version(), request.isFinal(), one, (System.nanoTime() - t0) / 1e9, fallbacks);
+    }
+  }
+
+  private RobustnessSuite suite(Set<SuiteTest> tests, Dataset test) {
+    return new RobustnessSuite(new RobustnessSuite.Settings(
+        tests, settings.batchSize(), settings.seed(), attack.apply(test.channels()), EXAMPLES));
+  }
+
+  private static ModelResult withVersion(ModelResult m, long version) {
+    return new ModelResult(m.modelId(), version, m.architecture(), m.method(), m.cleanAccuracy(), m.pgd20Accuracy(),
+        m.giniPixel(), m.giniRegional(), m.giniPixelSamples(), m.giniRegionalSamples(), m.inaAdd(), m.inaReplace(),
+        m.rn(), m.ioaGrey(), m.ioaWhite(), m.corruptions(), m.saliencyExamples());
+  }
+
+  private ProducerMessage.Envelope<byte[], byte[], Evaluation> envelope(Evaluation e) {
+    byte[] key = ReportRecords.key(modelId, e.version()).getBytes(StandardCharsets.UTF_8);
+    byte[] value = REPORTS.encode(ReportRecords.toAvro(e.report(), e.result(), System.currentTimeMillis()));
+    return ProducerMessage.single(new ProducerRecord<>(topics.reports(), key, value), e);
+  }
+
+  /** After the broker acknowledged the report: gauges, the newest report, waiters. */
+  private void published(Evaluation e) {
+    latest = e;
+    streamMetrics.produced(STAGE, 1);
+    try {
+      metrics.publish(e.result(), e.seconds());
+    } catch (RuntimeException failure) {
+      log.accept("evaluate: gauges of v" + e.version() + " not set: " + failure.getMessage());
+    }
+    CompletableFuture<Evaluation> waiter = waiters.remove(e.version());
+    if (waiter != null) {
+      waiter.complete(e);
+    }
+    ModelResult r = e.result();
+    log.accept(String.format(Locale.ROOT, "evaluate: %s v%d%s clean %.4f%s on %d images (%.1f s%s)", modelId,
+        e.version(), e.isFinal() ? " (final)" : "", r.cleanAccuracy(),
+        r.pgd20Accuracy() == null ? "" : String.format(Locale.ROOT, ", PGD %.4f", r.pgd20Accuracy()),
+        e.report().samples(), e.seconds(),
+        e.corruptedFallbacks() > 0 ? ", " + e.corruptedFallbacks() + " corrupted images computed in-process" : ""));
+  }
+
+  private void cancel(long version, String why) {
+    CompletableFuture<Evaluation> waiter = waiters.remove(version);
+    if (waiter != null) {
+      waiter.completeExceptionally(new CancellationException(why));
+    }
+  }
+
+  /** Once the stream ended: close the follower (and its model), cancel waiters, complete done. */
+  private void terminate(Throwable failure) {
+    try {
+      follower.close();
+    } catch (RuntimeException e) {
+      log.accept("evaluate: closing the snapshot follower failed: " + e);
+    }
+    terminated = true;
+    for (Long version : List.copyOf(waiters.keySet())) {
+      cancel(version, "the evaluator stopped before snapshot v" + version + " was evaluated");
+    }
+    if (failure == null) {
+      done.complete(Done.getInstance());
+    } else {
+      log.accept("evaluate: stream failed: " + failure);
+      done.completeExceptionally(failure);
+    }
+  }
+}
