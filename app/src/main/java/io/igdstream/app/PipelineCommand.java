@@ -14,6 +14,12 @@ import io.igdstream.core.train.TrainingMethod;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AugmentStage;
+import io.igdstream.streams.corrupt.CorruptSettings;
+import io.igdstream.streams.corrupt.CorruptStage;
+import io.igdstream.streams.evaluate.EvaluateSettings;
+import io.igdstream.streams.evaluate.EvaluateStage;
+import io.igdstream.streams.evaluate.Evaluation;
+import io.igdstream.streams.evaluate.EvaluationMetrics;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
@@ -82,15 +88,18 @@ final class PipelineCommand implements Callable<Integer> {
   @Option(names = "--test-limit", description = "Evaluate on the first N test images (default: by profile; 0 = all).")
   Integer testLimit;
 
+  @Option(names = "--evaluate-every", description = "Evaluate every k-th snapshot while training (default: by profile); the final one always.")
+  Integer evaluateEvery;
+
   @Option(names = "--progress-every", defaultValue = "15", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
   int progressEvery;
 
   /** The defaults of a profile. */
-  record Profile(int epochs, int teacherEpochs, int trainLimit, int testLimit, String finalTests) {
+  record Profile(int epochs, int teacherEpochs, int trainLimit, int testLimit, int evaluateEvery) {
     static Profile of(String name) {
       return switch (name) {
-        case "quick" -> new Profile(2, 2, 20_000, 1_000, "all");
-        case "full" -> new Profile(10, 10, 0, 0, "all");
+        case "quick" -> new Profile(2, 2, 20_000, 1_000, 4);
+        case "full" -> new Profile(10, 10, 0, 0, 10);
         default -> throw new BadInputException("--profile must be quick or full, was '" + name + "'");
       };
     }
@@ -112,12 +121,20 @@ final class PipelineCommand implements Callable<Integer> {
     if (trainN < 0 || testN < 0) {
       throw new BadInputException("--train-limit and --test-limit must be >= 0");
     }
+    int evalEvery = evaluateEvery != null ? evaluateEvery : p.evaluateEvery();
+    if (evalEvery < 1) {
+      throw new BadInputException("--evaluate-every must be >= 1, was " + evalEvery);
+    }
     if (progressEvery < 1) {
       throw new BadInputException("--progress-every must be >= 1, was " + progressEvery);
     }
     Map<String, Object> overrides = new LinkedHashMap<>();
     overrides.put("igd.train.epochs", igdEpochs);
+    overrides.put("igd.evaluate.every", evalEvery);
+    overrides.put("igd.evaluate.test-limit", testN);
     Config config = stream.config(overrides);
+    EvaluateSettings evaluateSettings = EvaluateSettings.fromConfig(config);
+    CorruptSettings corruptSettings = CorruptSettings.fromConfig(config);
     TrainSettings igdSettings = TrainSettings.fromConfig(config);
     if (teacher != null && !Files.isRegularFile(teacher)) {
       throw new BadInputException("--teacher " + teacher + " does not exist");
@@ -155,6 +172,11 @@ final class PipelineCommand implements Callable<Integer> {
         String modelId = config.getString("igd.trainer.model-id");
         SnapshotFollower augmentFollower = SnapshotFollower.start(kafkaSettings, topics, modelId, "augment", streamMetrics);
         running.add(augmentFollower);
+        var corrupt = CorruptStage.run(system, kafkaSettings, topics, corruptSettings, streamMetrics);
+        running.add(() -> corrupt.drainAndShutdown(system.dispatcher()).toCompletableFuture().get());
+        EvaluateStage evaluate = EvaluateStage.start(system, kafkaSettings, topics, modelId, evaluateSettings,
+            evaluateSettings.attack(config), streamMetrics, new EvaluationMetrics(metrics.registry()), log::info);
+        running.add(() -> evaluate.stop().toCompletableFuture().get());
 
         TrainingSplit split = TrainingSplit.read(kafkaSettings, topics.samples(), Duration.ofMinutes(5));
         KafkaTrainer trainer = TrainCommand.create(config, kafkaSettings, topics, architecture, split, out.resolve("trainer"),
@@ -173,11 +195,12 @@ final class PipelineCommand implements Callable<Integer> {
         AugmentStage augment = Roles.startAugment(system, kafkaSettings, topics, config, teacherModel, augmentFollower, streamMetrics, log);
 
         long t0 = System.nanoTime();
+        long trainStarted = System.nanoTime();
         while (!trained.isDone()) {
           Thread.sleep(200);
           if (System.nanoTime() - t0 > progressEvery * 1_000_000_000L) {
             t0 = System.nanoTime();
-            log.info(progressLine(started, augment.status(), trainer.result(), igdSettings, split));
+            log.info(progressLine(started, trainStarted, augment.status(), trainer.result(), igdSettings, split, evaluate, streamMetrics));
           }
           if (augment.done().toCompletableFuture().isCompletedExceptionally()) {
             augment.done().toCompletableFuture().get();
@@ -192,6 +215,18 @@ final class PipelineCommand implements Callable<Integer> {
           student.close();
           return null;
         });
+        long finalVersion = trainer.result().version();
+        log.info("waiting for the evaluation of the final snapshot v" + finalVersion + " (tests: "
+            + evaluateSettings.testsFor(true).stream().map(t -> t.id()).sorted().toList() + ")");
+        Evaluation last = evaluate.report(finalVersion).get();
+        Path reportDir = out.resolve("report");
+        Files.createDirectories(reportDir);
+        ReportFiles.writeAll(last.report(), reportDir);
+        saveMetrics(metrics, reportDir.resolve("metrics.prom"), log);
+        var r = last.result();
+        System.out.printf(Locale.ROOT, "pipeline: snapshot v%d of %s: clean accuracy %.4f, pgd-20 accuracy %s on %d test images; report in %s%n",
+            finalVersion, modelId, r.cleanAccuracy(), r.pgd20Accuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", r.pgd20Accuracy()),
+            last.report().samples(), reportDir);
       } finally {
         for (int i = running.size() - 1; i >= 0; i--) {
           running.get(i).close();
@@ -267,12 +302,35 @@ final class PipelineCommand implements Callable<Integer> {
     return model;
   }
 
-  private static String progressLine(long started, AugmentStage.Status a, KafkaTrainer.Result t, TrainSettings s, TrainingSplit split) {
+  /** Saves what the metrics endpoint serves now (fetched over HTTP, as Prometheus would). */
+  private static void saveMetrics(MetricsServer metrics, Path file, Log log) {
+    if (metrics.port() < 0) {
+      return;
+    }
+    try {
+      var client = java.net.http.HttpClient.newHttpClient();
+      var response = client.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      Files.writeString(file, response.body());
+    } catch (Exception e) {
+      log.info("could not save the final metrics: " + e.getMessage());
+    }
+  }
+
+  private static String progressLine(long started, long trainStarted, AugmentStage.Status a, KafkaTrainer.Result t,
+      TrainSettings s, TrainingSplit split, EvaluateStage evaluate, StreamMetrics streams) {
     double minutes = (System.nanoTime() - started) / 60e9;
     long total = (long) split.samples() * s.epochs();
+    double rate = t.trained() / Math.max(1e-9, (System.nanoTime() - trainStarted) / 1e9);
+    String eta = rate > 0 ? String.format(Locale.ROOT, "%.1f min", (total - t.trained()) / rate / 60) : "?";
+    String eval = evaluate.latest().map(e -> String.format(Locale.ROOT, "eval v%d clean %.1f%% pgd-20 %s", e.version(),
+        100 * e.result().cleanAccuracy(), e.result().pgd20Accuracy() == null ? "n/a"
+            : String.format(Locale.ROOT, "%.1f%%", 100 * e.result().pgd20Accuracy()))).orElse("eval pending");
     return String.format(Locale.ROOT,
-        "%.1f min | augment epoch %d/%d, %d made, trainer lag %d | trainer step %d, v%d, %d/%d trained (%.0f%%), %d dup, %d stale | dlq %d",
+        "%.1f min | augment epoch %d/%d, %d made, lag %d | trainer step %d, v%d, %d/%d (%.0f%%, %.0f/s, ETA %s), %d dup, %d stale | %s | dlq %d",
         minutes, Math.min(a.epoch() + 1, a.epochs()), a.epochs(), a.produced(), a.lag(), t.steps(), t.version(), t.trained(), total,
-        100.0 * t.trained() / Math.max(1, total), t.duplicates(), t.stale(), a.deadLetters() + t.deadLetters());
+        100.0 * t.trained() / Math.max(1, total), rate, eta, t.duplicates(), t.stale(), eval,
+        streams.deadLetters("augment") + streams.deadLetters("corrupt") + streams.deadLetters("evaluate") + t.deadLetters());
   }
 }
