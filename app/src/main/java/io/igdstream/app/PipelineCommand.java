@@ -3,6 +3,10 @@ package io.igdstream.app;
 import com.typesafe.config.Config;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.core.eval.RobustnessSuite;
+import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
@@ -30,6 +34,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,7 +104,7 @@ final class PipelineCommand implements Callable<Integer> {
   record Profile(int epochs, int teacherEpochs, int trainLimit, int testLimit, int evaluateEvery) {
     static Profile of(String name) {
       return switch (name) {
-        case "quick" -> new Profile(2, 2, 20_000, 1_000, 4);
+        case "quick" -> new Profile(3, 2, 20_000, 1_000, 4);
         case "full" -> new Profile(10, 10, 0, 0, 10);
         default -> throw new BadInputException("--profile must be quick or full, was '" + name + "'");
       };
@@ -211,22 +217,28 @@ final class PipelineCommand implements Callable<Integer> {
         augment.stop();
         augment.done().toCompletableFuture().get();
         TrainCommand.save(student, out.resolve("model.safetensors"), split, log);
+        long finalVersion = trainer.result().version();
+        log.info("waiting for the evaluator's report of the final snapshot v" + finalVersion);
+        Evaluation last = evaluate.report(finalVersion).get();
+        var r = last.result();
+        log.info(String.format(Locale.ROOT, "published %s/%d to %s: clean %.4f, pgd-20 %s", modelId, finalVersion, topics.reports(),
+            r.cleanAccuracy(), r.pgd20Accuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", r.pgd20Accuracy())));
+        // The report files put the teacher beside the student, as `igd eval` does for two models.
+        Path reportDir = out.resolve("report");
+        Files.createDirectories(reportDir);
+        RobustnessReport both = sideBySide(evaluateSettings, config, test, teacherModel, student, modelId, log);
+        ReportFiles.writeAll(both, reportDir);
+        saveMetrics(metrics, reportDir.resolve("metrics.prom"), log);
         GradientThread.shared().call(() -> {
           student.close();
           return null;
         });
-        long finalVersion = trainer.result().version();
-        log.info("waiting for the evaluation of the final snapshot v" + finalVersion + " (tests: "
-            + evaluateSettings.testsFor(true).stream().map(t -> t.id()).sorted().toList() + ")");
-        Evaluation last = evaluate.report(finalVersion).get();
-        Path reportDir = out.resolve("report");
-        Files.createDirectories(reportDir);
-        ReportFiles.writeAll(last.report(), reportDir);
-        saveMetrics(metrics, reportDir.resolve("metrics.prom"), log);
-        var r = last.result();
-        System.out.printf(Locale.ROOT, "pipeline: snapshot v%d of %s: clean accuracy %.4f, pgd-20 accuracy %s on %d test images; report in %s%n",
-            finalVersion, modelId, r.cleanAccuracy(), r.pgd20Accuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", r.pgd20Accuracy()),
-            last.report().samples(), reportDir);
+        for (ModelResult m : both.models()) {
+          System.out.printf(Locale.ROOT, "pipeline: %-22s clean accuracy %.4f, pgd-20 accuracy %.4f, gini %.3f on %d test images%n",
+              m.modelId() + " (" + m.method() + ")", m.cleanAccuracy(), m.pgd20Accuracy(),
+              m.giniPixel() == null ? Double.NaN : m.giniPixel(), both.samples());
+        }
+        System.out.println("pipeline: report in " + reportDir);
       } finally {
         for (int i = running.size() - 1; i >= 0; i--) {
           running.get(i).close();
@@ -300,6 +312,34 @@ final class PipelineCommand implements Callable<Integer> {
     });
     log.info("teacher: saved " + file);
     return model;
+  }
+
+  /** The final report of the teacher and the trained student, every test, side by side. */
+  private RobustnessReport sideBySide(EvaluateSettings settings, Config config, Dataset test, Classifier teacherModel,
+      Classifier student, String modelId, Log log) {
+    Set<SuiteTest> tests = EnumSet.copyOf(settings.testsFor(true));
+    tests.add(SuiteTest.PGD);
+    tests.add(SuiteTest.GINI);
+    try {
+      return sideBySide(tests, settings, config, test, teacherModel, student, modelId, log);
+    } catch (IllegalArgumentException e) {
+      if (!String.valueOf(e.getMessage()).contains("joint-correct subset is empty")) {
+        throw e;
+      }
+      log.info("no test image is classified correctly by both models: the final report has clean and PGD-20 only");
+      return sideBySide(EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD), settings, config, test, teacherModel, student, modelId, log);
+    }
+  }
+
+  private RobustnessReport sideBySide(Set<SuiteTest> tests, EvaluateSettings settings, Config config, Dataset test,
+      Classifier teacherModel, Classifier student, String modelId, Log log) {
+    RobustnessSuite suite = new RobustnessSuite(new RobustnessSuite.Settings(tests, settings.batchSize(), settings.seed(),
+        settings.attack(config).apply(test.channels()), 8));
+    try (Progress bar = Progress.start("final report (teacher + student)", 100, 0, "%", log)) {
+      return GradientThread.shared().call(() -> suite.run(data.dataset, test,
+          List.of(new RobustnessSuite.Entry("teacher", "nat", teacherModel), new RobustnessSuite.Entry(modelId, "igd", student)),
+          (name, done, total) -> bar.stepTo(total == 0 ? 0 : 100 * done / total, name)));
+    }
   }
 
   /** Saves what the metrics endpoint serves now (fetched over HTTP, as Prometheus would). */

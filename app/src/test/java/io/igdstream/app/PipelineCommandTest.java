@@ -86,12 +86,14 @@ class PipelineCommandTest {
   @Test
   void finishesWithTheReportFilesAndTheFinalLine() throws Exception {
     assertEquals(0, first.exitCode(), first.toString());
-    assertTrue(first.out().contains("pipeline: snapshot v"), first.out());
+    assertTrue(first.out().contains("pipeline: teacher (nat)"), first.out());
+    assertTrue(first.out().contains("pipeline: igd-student (igd)"), first.out());
     for (String f : List.of("report.json", "report.md", "metrics.prom")) {
       assertTrue(Files.isRegularFile(out.resolve("report").resolve(f)), f);
     }
     JsonNode report = new ObjectMapper().readTree(out.resolve("report/report.json").toFile());
     assertEquals(TEST, report.get("samples").asInt(), report.toString());
+    assertEquals(2, report.get("models").size(), "teacher and student side by side");
     assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
     assertTrue(Files.isRegularFile(out.resolve("teacher/model.safetensors")));
   }

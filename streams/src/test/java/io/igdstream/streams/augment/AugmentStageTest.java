@@ -125,9 +125,14 @@ class AugmentStageTest {
     float[] pixels = Tensors.floats(nan.getImage());
     pixels[5] = Float.NaN;
     nan.setImage(Tensors.of(pixels, 1, 28, 28));
+    byte[] unknownWriter = StreamFixtures.SAMPLES.encode(StreamFixtures.sample("train-x", Split.TRAIN, 78));
+    for (int i = 2; i < 10; i++) {
+      unknownWriter[i] ^= (byte) 0xA5; // a fingerprint no shipped schema has: a newer writer
+    }
     List<byte[][]> bad = List.of(
         new byte[][] {"junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
-        StreamFixtures.record(nan));
+        StreamFixtures.record(nan),
+        new byte[][] {"train-x".getBytes(StandardCharsets.UTF_8), unknownWriter});
     TopicNames topics = prepare("augment-epochs", 40, bad);
     KafkaSettings kafka = StreamFixtures.kafka(broker.bootstrapServers());
     StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
@@ -162,9 +167,10 @@ class AugmentStageTest {
       reasons.add(d.getReasonCode());
     }
     // each bad record is dead-lettered once per epoch pass that reads it
-    assertEquals(4, reasons.size(), reasons.toString());
-    assertTrue(reasons.contains(ReasonCode.UNDECODABLE) && reasons.contains(ReasonCode.NON_FINITE), reasons.toString());
-    assertEquals(4, metrics.deadLetters("augment"));
+    assertEquals(6, reasons.size(), reasons.toString());
+    assertTrue(reasons.contains(ReasonCode.UNDECODABLE) && reasons.contains(ReasonCode.NON_FINITE)
+        && reasons.contains(ReasonCode.UNKNOWN_SCHEMA), reasons.toString());
+    assertEquals(6, metrics.deadLetters("augment"));
   }
 
   @Test
