@@ -62,7 +62,15 @@ final class AugmentCommand implements Callable<Integer> {
       try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, config.getString("igd.trainer.model-id"), "augment", streamMetrics)) {
         log.info("augment: waiting for the first snapshot of " + config.getString("igd.trainer.model-id") + " on " + topics.snapshots());
         AugmentStage stage = Roles.startAugment(system, kafka, topics, config, teacherModel, follower, streamMetrics, log);
-        Runtime.getRuntime().addShutdownHook(new Thread(stage::stop, "igd-augment-stop"));
+        // Ctrl-C / SIGTERM: drain (commit what was produced) before the JVM exits
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          stage.stop();
+          try {
+            stage.done().toCompletableFuture().get(2, java.util.concurrent.TimeUnit.MINUTES);
+          } catch (Exception e) {
+            // exiting anyway; uncommitted samples are made again on restart (at-least-once)
+          }
+        }, "igd-augment-stop"));
         var done = stage.done().toCompletableFuture();
         while (!done.isDone()) {
           Thread.sleep(10_000);

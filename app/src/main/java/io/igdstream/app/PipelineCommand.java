@@ -201,12 +201,12 @@ final class PipelineCommand implements Callable<Integer> {
         AugmentStage augment = Roles.startAugment(system, kafkaSettings, topics, config, teacherModel, augmentFollower, streamMetrics, log);
 
         long t0 = System.nanoTime();
-        long trainStarted = System.nanoTime();
+        long[] window = {System.nanoTime(), -1}; // (time, trained) of the previous progress line
         while (!trained.isDone()) {
           Thread.sleep(200);
           if (System.nanoTime() - t0 > progressEvery * 1_000_000_000L) {
             t0 = System.nanoTime();
-            log.info(progressLine(started, trainStarted, augment.status(), trainer.result(), igdSettings, split, evaluate, streamMetrics));
+            log.info(progressLine(started, window, augment.status(), trainer.result(), igdSettings, split, evaluate, streamMetrics));
           }
           if (augment.done().toCompletableFuture().isCompletedExceptionally()) {
             augment.done().toCompletableFuture().get();
@@ -358,11 +358,15 @@ final class PipelineCommand implements Callable<Integer> {
     }
   }
 
-  private static String progressLine(long started, long trainStarted, AugmentStage.Status a, KafkaTrainer.Result t,
+  private static String progressLine(long started, long[] window, AugmentStage.Status a, KafkaTrainer.Result t,
       TrainSettings s, TrainingSplit split, EvaluateStage evaluate, StreamMetrics streams) {
     double minutes = (System.nanoTime() - started) / 60e9;
     long total = (long) split.samples() * s.epochs();
-    double rate = t.trained() / Math.max(1e-9, (System.nanoTime() - trainStarted) / 1e9);
+    // the rate over the last interval: a resumed run starts with the restored count
+    long now = System.nanoTime();
+    double rate = window[1] < 0 ? 0 : (t.trained() - window[1]) / Math.max(1e-9, (now - window[0]) / 1e9);
+    window[0] = now;
+    window[1] = t.trained();
     String eta = rate > 0 ? String.format(Locale.ROOT, "%.1f min", (total - t.trained()) / rate / 60) : "?";
     String eval = evaluate.latest().map(e -> String.format(Locale.ROOT, "eval v%d clean %.1f%% pgd-20 %s", e.version(),
         100 * e.result().cleanAccuracy(), e.result().pgd20Accuracy() == null ? "n/a"

@@ -64,8 +64,23 @@ final class TrainCommand implements Callable<Integer> {
           ? Architecture.defaultFor(split.spec().channels(), split.spec().height(), split.spec().width())
           : Architecture.of(model);
       KafkaTrainer trainer = create(config, kafka, topics, architecture, split, out, new TrainerMetrics(metrics.registry()), log);
-      Runtime.getRuntime().addShutdownHook(new Thread(trainer::stop, "igd-trainer-stop"));
-      Classifier student = trainer.run();
+      // Ctrl-C / SIGTERM: the trainer stops after its step and checkpoints; the hook waits for that,
+      // since the JVM does not wait for the main thread.
+      java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        trainer.stop();
+        try {
+          finished.await(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "igd-trainer-stop"));
+      Classifier student;
+      try {
+        student = trainer.run();
+      } finally {
+        finished.countDown();
+      }
       save(student, out.resolve("model.safetensors"), split, log);
       KafkaTrainer.Result r = trainer.result();
       System.out.printf(Locale.ROOT, "trainer: %d steps, %d records trained, %d duplicates, %d stale, %d dead letters, snapshot v%d%n",
@@ -88,6 +103,25 @@ final class TrainCommand implements Callable<Integer> {
     return new KafkaTrainer(settings, train, kafka, topics, architecture, split,
         new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints()), metrics,
         new KafkaTrainer.Listener() {
+          private long lastLine = System.nanoTime();
+          private long lastTrained = -1;
+
+          @Override
+          public void onStep(KafkaTrainer.Progress p) {
+            long now = System.nanoTime();
+            if (now - lastLine < 10_000_000_000L) {
+              return;
+            }
+            double rate = lastTrained < 0 ? Double.NaN : (p.trained() - lastTrained) / ((now - lastLine) / 1e9);
+            long total = (long) split.samples() * p.epochs();
+            log.info(String.format(Locale.ROOT, "trainer: step %d/%d, v%d, epoch %d/%d, %d/%d trained (%.0f/s, ETA %s), %s, lr %.3g, %d dup, %d stale (max %d)",
+                p.step(), p.totalSteps(), p.version(), Math.min(p.epoch() + 1, p.epochs()), p.epochs(), p.trained(), total, rate,
+                Double.isNaN(rate) || rate <= 0 ? "?" : String.format(Locale.ROOT, "%.1f min", (total - p.trained()) / rate / 60),
+                TrainLocalCommand.terms(p.terms()), p.learningRate(), p.duplicates(), p.stale(), p.maxStaleness()));
+            lastLine = now;
+            lastTrained = p.trained();
+          }
+
           @Override
           public void onMessage(String message) {
             log.info(message);

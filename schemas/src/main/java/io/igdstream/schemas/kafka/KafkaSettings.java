@@ -21,9 +21,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param producerLinger producer linger.ms
  * @param maxRequestBytes producer max.request.size; must cover the largest record
  * @param commitInterval how often at-least-once stages commit source offsets at most
+ * @param sessionTimeout consumer group session.timeout.ms: how soon a dead worker's partitions move
  */
 public record KafkaSettings(
-    String bootstrapServers, int producerBatchBytes, Duration producerLinger, int maxRequestBytes, Duration commitInterval) {
+    String bootstrapServers,
+    int producerBatchBytes,
+    Duration producerLinger,
+    int maxRequestBytes,
+    Duration commitInterval,
+    Duration sessionTimeout) {
 
   public KafkaSettings {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -31,6 +37,9 @@ public record KafkaSettings(
     }
     if (producerBatchBytes < 1) {
       throw new IllegalArgumentException("igd.kafka.producer-batch-size must be >= 1 byte, was " + producerBatchBytes);
+    }
+    if (sessionTimeout.toMillis() < 6000) {
+      throw new IllegalArgumentException("igd.kafka.session-timeout must be >= 6 s (the broker's minimum), was " + sessionTimeout);
     }
     if (maxRequestBytes < 1024) {
       throw new IllegalArgumentException("igd.kafka.max-request-size must be >= 1 KiB, was " + maxRequestBytes);
@@ -46,14 +55,15 @@ public record KafkaSettings(
           (int) c.getBytes("producer-batch-size").longValue(),
           c.getDuration("producer-linger"),
           (int) c.getBytes("max-request-size").longValue(),
-          c.getDuration("commit-interval"));
+          c.getDuration("commit-interval"),
+          c.getDuration("session-timeout"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
   public KafkaSettings withBootstrapServers(String servers) {
-    return new KafkaSettings(servers, producerBatchBytes, producerLinger, maxRequestBytes, commitInterval);
+    return new KafkaSettings(servers, producerBatchBytes, producerLinger, maxRequestBytes, commitInterval, sessionTimeout);
   }
 
   /** Properties of a byte[]/byte[] consumer; {@code group} may be null (manual assignment). */
@@ -67,6 +77,10 @@ public record KafkaSettings(
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxRequestBytes);
     if (group != null) {
       p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+      // A killed worker holds its partitions until its session times out (45 s by default); a
+      // restarted or surviving worker gets them back after this long instead.
+      p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+      p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(1000, sessionTimeout.toMillis() / 3));
     }
     return p;
   }
