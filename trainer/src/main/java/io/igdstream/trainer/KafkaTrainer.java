@@ -208,10 +208,13 @@ public final class KafkaTrainer {
         }
         boolean finished = done();
         long due = (step + settings.snapshotEvery() - 1) / settings.snapshotEvery();
-        // a last batch of skipped records only trains nothing: the run still ends with its
-        // snapshot (unless these weights are published already) and checkpoint
-        if ((batch.size() > 0 && step % settings.snapshotEvery() == 0) || (finished && (batch.size() > 0 || version < due))) {
-          publish(snapshots, student, due, finished);
+        // The run ends with a snapshot marked final, which the evaluator always reports. When a last
+        // batch of skipped records trained nothing and version `due` is out already (not marked
+        // final: followers ignore a version they have), the same weights go out as due + 1.
+        if (finished) {
+          publish(snapshots, student, batch.size() == 0 && version >= due ? version + 1 : due, true);
+        } else if (batch.size() > 0 && step % settings.snapshotEvery() == 0) {
+          publish(snapshots, student, due, false);
         }
         if ((batch.size() > 0 && step % settings.checkpointEvery() == 0) || finished) {
           producer.flush(); // dead letters acknowledged before the checkpoint passes their offsets
