@@ -45,7 +45,7 @@ public final class TrainerMetrics {
         Histogram.builder()
             .name("igd_trainer_step")
             .unit(Unit.SECONDS)
-            .help("Wall time of one IGD step on shipped x_adv and teacher gradient.")
+            .help("Wall time of one IGD step on shipped x_adv and teacher gradient, including any wait for the JVM's gradient thread (shared with augment and evaluate in igd pipeline).")
             .classicUpperBounds(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
             .register(registry);
     version =
