@@ -1,13 +1,17 @@
 package io.igdstream.app;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code igd bench all}: every benchmark in turn with its defaults, each printing its table (and JSON under --out). */
-@Command(name = "all", mixinStandardHelpOptions = true, description = "Run every benchmark: step, corruptions.")
+@Command(name = "all", mixinStandardHelpOptions = true,
+    description = "Run every benchmark: step, corruptions, offload, kafka-path, augment.")
 final class AllBenchmarks implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the benchmarks' JSON files.")
@@ -15,11 +19,18 @@ final class AllBenchmarks implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Map<String, Supplier<Object>> benchmarks = new LinkedHashMap<>();
+    benchmarks.put("step", StepBenchmark::new);
+    benchmarks.put("corruptions", CorruptionBenchmark::new);
+    benchmarks.put("offload", OffloadBenchmark::new);
+    benchmarks.put("kafka-path", KafkaPathBenchmark::new);
+    benchmarks.put("augment", AugmentBenchmark::new);
     String[] args = out == null ? new String[0] : new String[] {"--out", out.toString()};
-    System.out.println("== bench step ==");
-    int step = new CommandLine(new StepBenchmark()).execute(args);
-    System.out.println("== bench corruptions ==");
-    int corruptions = new CommandLine(new CorruptionBenchmark()).execute(args);
-    return Math.max(step, corruptions);
+    int worst = 0;
+    for (Map.Entry<String, Supplier<Object>> b : benchmarks.entrySet()) {
+      System.out.println("== bench " + b.getKey() + " ==");
+      worst = Math.max(worst, new CommandLine(b.getValue().get()).execute(args));
+    }
+    return worst;
   }
 }

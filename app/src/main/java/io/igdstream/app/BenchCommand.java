@@ -7,7 +7,14 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures; ratios are measured within one run.",
-    subcommands = {StepBenchmark.class, CorruptionBenchmark.class, AllBenchmarks.class})
+    subcommands = {
+      StepBenchmark.class,
+      CorruptionBenchmark.class,
+      OffloadBenchmark.class,
+      KafkaPathBenchmark.class,
+      AugmentBenchmark.class,
+      AllBenchmarks.class
+    })
 final class BenchCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -1,32 +1,25 @@
 package io.igdstream.app;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.igdstream.core.attack.Pgd;
-import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.ModelSpec;
-import io.igdstream.core.train.GradientTarget;
-import io.igdstream.core.train.IgdSettings;
 import io.igdstream.core.train.IgdStep;
 import io.igdstream.core.train.NatStep;
 import io.igdstream.core.train.Sgd;
-import io.igdstream.core.train.SgdSettings;
 import io.igdstream.core.train.TrainingStep;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -62,33 +55,29 @@ final class StepBenchmark implements Callable<Integer> {
       throw new BadInputException("--steps and --batch must be >= 1 and --warmup >= 0");
     }
     Log log = Log.stderr();
-    int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
-    String libtorch = Engine.getEngine("PyTorch").getVersion();
-    ModelSpec spec = new ModelSpec(1, 28, 28, 10);
+    Benchmarks.Machine machine = Benchmarks.Machine.current();
+    int threads = machine.threads();
+    ModelSpec spec = Benchmarks.SPEC;
     Map<String, Object> result = new LinkedHashMap<>();
-    result.put("machine", Map.of(
-        "cores", Runtime.getRuntime().availableProcessors(), "threads", threads,
-        "java", System.getProperty("java.version"), "libtorch", libtorch));
+    result.put("machine", machine.json());
     result.put("batch", batch);
     result.put("steps", steps);
     double igdMs;
     double plainMs;
     try (Classifier student = Classifier.create(Architecture.SMALL_CNN, spec, 0);
         Classifier teacher = Classifier.create(Architecture.SMALL_CNN, spec, 1);
-        Sgd sgd = new Sgd(student.trainableParameters(), new SgdSettings(0.01, 0.9, 5e-4), student.manager());
+        Sgd sgd = new Sgd(student.trainableParameters(), Benchmarks.SGD, student.manager());
         NDManager data = student.manager().newSubManager()) {
       teacher.freeze();
-      List<NDArray[]> batches = randomBatches(student, data, 4);
-      TrainingStep igd = new IgdStep(student, teacher, new Pgd(new PgdSettings(0.1, 0.01, 10, true)),
-          new IgdSettings(1.0, GradientTarget.LOGIT, true), sgd);
+      List<NDArray[]> batches = Benchmarks.randomBatches(student, data, batch, 4);
+      TrainingStep igd = new IgdStep(student, teacher, new Pgd(Benchmarks.PGD_10), Benchmarks.IGD, sgd);
       TrainingStep plain = new NatStep(student, sgd);
       igdMs = medianMs("DJL IGD step", igd, batches, log);
       plainMs = medianMs("DJL plain step", plain, batches, log);
     }
     result.put("djl_igd_step_ms_median", igdMs);
     result.put("djl_plain_step_ms_median", plainMs);
-    System.out.printf(Locale.ROOT, "machine: %d cores, %d threads, Java %s, libtorch %s (DJL)%n",
-        Runtime.getRuntime().availableProcessors(), threads, System.getProperty("java.version"), libtorch);
+    machine.print();
     System.out.printf(Locale.ROOT, "%-12s %12s %14s %10s%n", "step", "DJL ms", "PyTorch ms", "DJL/PyTorch");
     JsonNode torch = runTorch(threads, log);
     if (torch != null) {
@@ -107,28 +96,8 @@ final class StepBenchmark implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%-12s %12.1f %14s %10s%n", "plain", plainMs, "-", "-");
       System.out.println("(no python3 with torch found: PyTorch side skipped; apt-get install python3-torch)");
     }
-    if (out != null) {
-      OutputDirectory.prepare(out);
-      Json.writeFile(out.resolve("bench-step.json"), result);
-    }
+    Benchmarks.writeJson(out, "bench-step.json", result);
     return 0;
-  }
-
-  private List<NDArray[]> randomBatches(Classifier model, NDManager manager, int count) {
-    Random random = new Random(42);
-    List<NDArray[]> batches = new ArrayList<>();
-    for (int b = 0; b < count; b++) {
-      float[] pixels = new float[batch * model.spec().imageSize()];
-      for (int i = 0; i < pixels.length; i++) {
-        pixels[i] = random.nextFloat();
-      }
-      long[] labels = new long[batch];
-      for (int i = 0; i < batch; i++) {
-        labels[i] = random.nextInt(model.classes());
-      }
-      batches.add(new NDArray[] {model.images(manager, pixels, batch), manager.create(labels)});
-    }
-    return batches;
   }
 
   private double medianMs(String name, TrainingStep step, List<NDArray[]> batches, Log log) {
@@ -141,9 +110,9 @@ final class StepBenchmark implements Callable<Integer> {
         ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
       }
     }
-    Arrays.sort(ms);
-    double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
-    log.info(String.format(Locale.ROOT, "%s: median %.1f ms over %d steps (min %.1f, max %.1f)", name, median, steps, ms[0], ms[steps - 1]));
+    double median = Benchmarks.median(ms);
+    log.info(String.format(Locale.ROOT, "%s: median %.1f ms over %d steps (min %.1f, max %.1f)", name, median, steps,
+        Arrays.stream(ms).min().orElseThrow(), Arrays.stream(ms).max().orElseThrow()));
     return median;
   }
 
