@@ -31,6 +31,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("broker")
 @Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class PipelineCommandTest {
 
@@ -164,6 +168,26 @@ class PipelineCommandTest {
         assertTrue(GroupOffsets.reached(admin, "igd.trainer", topics.trainAdversarial(),
             GroupOffsets.endOffsets(admin, topics.trainAdversarial())), "the trainer consumed everything");
       }
+    }
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // after the topic checks: a rerun re-evaluates snapshots
+  void rerunningTheSameCommandResumesInsteadOfStartingOver() throws Exception {
+    long samplesBefore = countSamples();
+    Cli.Result again = Cli.run(args());
+
+    assertEquals(0, again.exitCode(), again.toString());
+    assertTrue(again.err().contains(": 0 written, " + (TRAIN + TEST) + " already there"), "ingest adds nothing twice");
+    assertTrue(again.err().contains("teacher: using"), "the teacher is not trained again");
+    assertTrue(again.err().contains("trainer done"), again.err());
+    assertEquals(samplesBefore, countSamples());
+  }
+
+  private static long countSamples() throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(out.resolve("kafka"), 0)) {
+      KafkaSettings kafka = KafkaSettings.fromConfig(ConfigFactory.load()).withBootstrapServers(broker.bootstrapServers());
+      return TopicScan.scan(kafka, new TopicNames("igd").samples(), Duration.ofMinutes(1), r -> { });
     }
   }
 
