@@ -135,7 +135,7 @@ final class AugmentBenchmark implements Callable<Integer> {
           Map<String, String> meta = new LinkedHashMap<>(teacher.describe());
           meta.put("method", "nat");
           new Checkpoint(meta, teacher.stateDict(), new LinkedHashMap<>()).write(teacherFile);
-          return new Checkpoint(snapshot.describe(), snapshot.stateDict(), new LinkedHashMap<>()).encode();
+          return snapshot.toModelFile(Map.of()).encode();
         });
         AvroCodec<ImageSample> codec = AvroCodec.of(ImageSample.class);
         List<Map.Entry<String, byte[]>> records = new ArrayList<>(samples);

@@ -7,7 +7,6 @@ import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
 import io.igdstream.core.eval.RobustnessSuite;
 import io.igdstream.core.eval.SuiteTest;
-import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
@@ -276,37 +275,15 @@ final class PipelineCommand implements Callable<Integer> {
     TrainSettings nat = TrainSettings.fromConfig(stream.config(natOverrides));
     CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), nat.keepCheckpoints());
     Map<String, String> runMetadata = Map.of("dataset", data.dataset, "train_limit", Integer.toString(train.size()));
-    Progress[] bar = new Progress[1];
-    LocalTrainer.Listener listener = new LocalTrainer.Listener() {
-      @Override
-      public void onStart(long firstStep, long totalSteps) {
-        bar[0] = Progress.start("teacher (nat)", totalSteps, firstStep, "steps", log);
-      }
-
-      @Override
-      public void onStep(LocalTrainer.Progress p) {
-        bar[0].stepTo(p.step(), String.format(Locale.ROOT, "epoch %d/%d %s", p.epoch() + 1, p.epochs(), TrainLocalCommand.terms(p.terms())));
-      }
-
-      @Override
-      public void onMessage(String message) {
-        log.info(message);
-      }
-    };
     Classifier model = GradientThread.shared().call(() -> {
-      try {
+      try (TrainingProgress listener = new TrainingProgress("teacher (nat)", log)) {
         return new LocalTrainer(nat, architecture, train, null, checkpoints, runMetadata, listener).run();
-      } finally {
-        if (bar[0] != null) {
-          bar[0].close();
-        }
       }
     });
     GradientThread.shared().call(() -> {
       Map<String, String> meta = new LinkedHashMap<>(runMetadata);
-      meta.putAll(model.describe());
       meta.put("method", "nat");
-      new Checkpoint(meta, model.stateDict(), new LinkedHashMap<>()).write(file);
+      model.toModelFile(meta).write(file);
       model.freeze();
       return null;
     });

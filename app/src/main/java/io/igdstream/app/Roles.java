@@ -62,11 +62,7 @@ final class Roles {
   static AdversarialExamples examples(Classifier teacher, Config config) {
     TrainSettings train = TrainSettings.fromConfig(config);
     var spec = teacher.spec();
-    Augmentation augmentation = switch (train.augmentation()) {
-      case "none" -> Augmentation.NONE;
-      case "crop-flip" -> Augmentation.cifar();
-      default -> spec.channels() == 3 && spec.height() == 32 ? Augmentation.cifar() : Augmentation.NONE;
-    };
+    Augmentation augmentation = Augmentation.forSetting(train.augmentation(), spec.channels(), spec.height(), spec.width());
     return new AdversarialExamples(teacher, train.attack(spec.channels(), train.attackConfig().trainSteps()), train.igd(),
         augmentation, train.seed(), config.getString("igd.trainer.model-id"));
   }

@@ -1,7 +1,6 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
-import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
@@ -131,10 +130,7 @@ final class TrainCommand implements Callable<Integer> {
 
   static void save(Classifier student, Path file, TrainingSplit split, Log log) {
     GradientThread.shared().call(() -> {
-      Map<String, String> meta = new LinkedHashMap<>(student.describe());
-      meta.put("method", "igd");
-      meta.put("dataset", split.dataset());
-      new Checkpoint(meta, student.stateDict(), new LinkedHashMap<>()).write(file);
+      student.toModelFile(Map.of("method", "igd", "dataset", split.dataset())).write(file);
       return null;
     });
     log.info("saved " + file);

@@ -122,12 +122,11 @@ final class TrainLocalCommand implements Callable<Integer> {
     }
     try (Classifier student = train(settings, architecture, train, teacherModel, runMetadata, log)) {
       Map<String, String> meta = new LinkedHashMap<>(runMetadata);
-      meta.putAll(student.describe());
       meta.put("method", settings.method().id());
       meta.put("seed", Long.toString(settings.seed()));
       meta.put("epochs", Integer.toString(settings.epochs()));
       Path modelFile = out.resolve("model.safetensors");
-      new Checkpoint(meta, student.stateDict(), new LinkedHashMap<>()).write(modelFile);
+      student.toModelFile(meta).write(modelFile);
       log.info("saved " + modelFile);
 
       long evalStarted = System.nanoTime();
@@ -164,38 +163,11 @@ final class TrainLocalCommand implements Callable<Integer> {
   private Classifier train(TrainSettings settings, Architecture architecture, Dataset train, Classifier teacherModel,
       Map<String, String> runMetadata, Log log) {
     CheckpointDirectory checkpoints = new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints());
-    Progress[] bar = new Progress[1];
-    LocalTrainer.Listener listener =
-        new LocalTrainer.Listener() {
-          @Override
-          public void onStart(long firstStep, long totalSteps) {
-            bar[0] = Progress.start("train " + settings.method().id(), totalSteps, firstStep, "steps", log);
-          }
-
-          @Override
-          public void onStep(LocalTrainer.Progress p) {
-            bar[0].stepTo(p.step(), String.format(Locale.ROOT, "epoch %d/%d %s lr %.3g", p.epoch() + 1, p.epochs(), terms(p.terms()), p.learningRate()));
-          }
-
-          @Override
-          public void onEpochEnd(int epoch, double meanLoss) {
-            log.info(String.format(Locale.ROOT, "epoch %d done: mean loss %.4f", epoch + 1, meanLoss));
-          }
-
-          @Override
-          public void onMessage(String message) {
-            log.info(message);
-          }
-        };
-    try {
+    try (TrainingProgress listener = new TrainingProgress("train " + settings.method().id(), log)) {
       LocalTrainer trainer = new LocalTrainer(settings, architecture, train, teacherModel, checkpoints, runMetadata, listener);
       Classifier student = trainer.run();
       trainSeconds = trainer.trainSeconds();
       return student;
-    } finally {
-      if (bar[0] != null) {
-        bar[0].close();
-      }
     }
   }
 

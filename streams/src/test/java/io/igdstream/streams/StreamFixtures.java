@@ -2,7 +2,6 @@ package io.igdstream.streams;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
@@ -21,7 +20,6 @@ import io.igdstream.streams.kafka.TopicsSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -95,7 +93,7 @@ public final class StreamFixtures {
   /** Publishes {@code model} as snapshot {@code version} of {@code modelId}. */
   public static void publishSnapshot(KafkaSettings kafka, TopicNames topics, String modelId, Classifier model, long version,
       Map<String, String> facts) {
-    byte[] payload = GradientThread.shared().call(() -> new Checkpoint(model.describe(), model.stateDict(), new LinkedHashMap<>()).encode());
+    byte[] payload = GradientThread.shared().call(() -> model.toModelFile(Map.of()).encode());
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
       new SnapshotPublisher(p, topics.snapshots(), modelId, 64 << 10).publish(payload,
           new SnapshotInfo(modelId, version, "small-cnn", 1, 28, 28, 10, System.currentTimeMillis(), facts));

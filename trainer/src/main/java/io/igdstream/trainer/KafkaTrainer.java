@@ -284,7 +284,7 @@ public final class KafkaTrainer {
     facts.put("method", "igd");
     facts.put("dataset", split.dataset());
     facts.put("final", Boolean.toString(last));
-    byte[] payload = gradient.call(() -> new Checkpoint(student.describe(), student.stateDict(), new LinkedHashMap<>()).encode());
+    byte[] payload = gradient.call(() -> student.toModelFile(Map.of()).encode());
     var spec = student.spec();
     snapshots.publish(payload, new SnapshotInfo(settings.modelId(), v, student.architecture().id(), spec.channels(),
         spec.height(), spec.width(), spec.classes(), System.currentTimeMillis(), facts));

@@ -33,10 +33,24 @@ public record Augmentation(int cropPadding, boolean horizontalFlip) {
 
   /** {@link #cifar()} for 3x32x32 data (CIFAR-style), {@link #NONE} otherwise (e.g. 28x28 grey). */
   public static Augmentation defaultFor(Dataset data) {
-    if (data.channels() == 3 && data.height() == 32 && data.width() == 32) {
-      return cifar();
-    }
-    return NONE;
+    return defaultFor(data.channels(), data.height(), data.width());
+  }
+
+  /** The same for images of this shape. */
+  public static Augmentation defaultFor(int channels, int height, int width) {
+    return channels == 3 && height == 32 && width == 32 ? cifar() : NONE;
+  }
+
+  /**
+   * The augmentation the setting {@code igd.train.augmentation} names for images of this shape:
+   * none, crop-flip, or auto ({@link #defaultFor}).
+   */
+  public static Augmentation forSetting(String setting, int channels, int height, int width) {
+    return switch (setting) {
+      case "none" -> NONE;
+      case "crop-flip" -> cifar();
+      default -> defaultFor(channels, height, width);
+    };
   }
 
   /** True when this augmentation leaves every image unchanged. */

@@ -133,6 +133,17 @@ public final class Classifier implements GradientModel, AutoCloseable {
     return state;
   }
 
+  /**
+   * The model as a model file (a checkpoint without optimiser state): {@link #describe()} plus
+   * {@code facts} as metadata, the weights by PyTorch name. What {@code igd eval}, {@code --teacher}
+   * and the snapshot followers read back with {@link #load}.
+   */
+  public Checkpoint toModelFile(Map<String, String> facts) {
+    Map<String, String> meta = new LinkedHashMap<>(facts);
+    meta.putAll(describe());
+    return new Checkpoint(meta, stateDict(), new LinkedHashMap<>());
+  }
+
   /** Copies the tensors of {@code state} into the weights; names and shapes must match exactly. */
   public void loadStateDict(Map<String, TensorData> state) {
     for (var entry : pytorchParameters.entrySet()) {

@@ -179,11 +179,7 @@ public final class LocalTrainer {
   }
 
   private Augmentation augmentation() {
-    return switch (settings.augmentation()) {
-      case "none" -> Augmentation.NONE;
-      case "crop-flip" -> Augmentation.cifar();
-      default -> Augmentation.defaultFor(train);
-    };
+    return Augmentation.forSetting(settings.augmentation(), train.channels(), train.height(), train.width());
   }
 
   private Checkpoint checkpoint(

@@ -19,7 +19,6 @@ import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -227,7 +226,7 @@ public final class EvaluateStage {
     offered = loaded.version();
     Classifier model = loaded.model();
     Request request = new Request(loaded.version(), loaded.isFinal(), loaded.facts(), model.spec(),
-        new Checkpoint(model.describe(), model.stateDict(), new LinkedHashMap<>()));
+        model.toModelFile(Map.of()));
     QueueOfferResult result;
     try {
       result = queue.offer(request);

@@ -12,7 +12,6 @@ import io.igdstream.core.corruption.Corruption;
 import io.igdstream.core.corruption.Corruptions;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.eval.SuiteTest;
-import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
@@ -45,7 +44,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -298,7 +296,7 @@ class EvaluateStageTest {
   private static void publishSnapshot(TopicNames topics, long version, long seed, boolean last) throws Exception {
     byte[] payload = GradientThread.shared().call(() -> {
       try (Classifier model = Classifier.create(Architecture.of("small-cnn"), SPEC, seed)) {
-        return new Checkpoint(model.describe(), model.stateDict(), new LinkedHashMap<>()).encode();
+        return model.toModelFile(Map.of()).encode();
       }
     });
     Map<String, String> facts = Map.of("method", "nat", "final", Boolean.toString(last));

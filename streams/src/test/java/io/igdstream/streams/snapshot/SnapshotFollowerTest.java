@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.AvroCodec;
@@ -26,7 +25,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +82,7 @@ class SnapshotFollowerTest {
   }
 
   private static byte[] weights(Classifier model) {
-    return new Checkpoint(model.describe(), model.stateDict(), new LinkedHashMap<>()).encode();
+    return model.toModelFile(Map.of()).encode();
   }
 
   private static ChunkedSnapshot chunked(Classifier model, long version) {

@@ -1,0 +1,45 @@
+package io.igdstream.app;
+
+import io.igdstream.core.train.LocalTrainer;
+import java.util.Locale;
+
+/** A progress bar (rate, ETA) and log lines for an in-process training run. */
+final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
+
+  private final String task;
+  private final Log log;
+  private Progress bar;
+
+  TrainingProgress(String task, Log log) {
+    this.task = task;
+    this.log = log;
+  }
+
+  @Override
+  public void onStart(long firstStep, long totalSteps) {
+    bar = Progress.start(task, totalSteps, firstStep, "steps", log);
+  }
+
+  @Override
+  public void onStep(LocalTrainer.Progress p) {
+    bar.stepTo(p.step(), String.format(Locale.ROOT, "epoch %d/%d %s lr %.3g", p.epoch() + 1, p.epochs(),
+        TrainLocalCommand.terms(p.terms()), p.learningRate()));
+  }
+
+  @Override
+  public void onEpochEnd(int epoch, double meanLoss) {
+    log.info(String.format(Locale.ROOT, "epoch %d done: mean loss %.4f", epoch + 1, meanLoss));
+  }
+
+  @Override
+  public void onMessage(String message) {
+    log.info(message);
+  }
+
+  @Override
+  public void close() {
+    if (bar != null) {
+      bar.close();
+    }
+  }
+}
