@@ -520,12 +520,7 @@ public final class KafkaTrainer {
       return;
     }
     Checkpoint c = latest.get();
-    for (var e : student.describe().entrySet()) {
-      if (!e.getValue().equals(c.metadata().get(e.getKey()))) {
-        throw new CheckpointException("checkpoint in " + checkpoints.directory() + " is for " + e.getKey() + " "
-            + c.metadata().get(e.getKey()) + ", this run needs " + e.getValue() + " (use another --out to start a new run)");
-      }
-    }
+    checkpoints.checkSameRun(c, student.describe());
     if (c.requireLong("train_samples") != split.samples() || c.requireLong("epochs") != train.epochs()) {
       throw new CheckpointException("checkpoint in " + checkpoints.directory() + " is of a run with "
           + c.require("train_samples") + " samples x " + c.require("epochs") + " epochs, this one has "

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -35,6 +36,21 @@ public final class CheckpointDirectory {
 
   public Path directory() {
     return directory;
+  }
+
+  /**
+   * Checks that a checkpoint read from here belongs to this run: every {@code expected} metadata
+   * value (architecture, shapes, method, seed, …) must match, else the error names the key and says
+   * how to start a new run instead.
+   */
+  public void checkSameRun(Checkpoint checkpoint, Map<String, String> expected) {
+    for (var e : expected.entrySet()) {
+      String found = checkpoint.metadata().get(e.getKey());
+      if (!e.getValue().equals(found)) {
+        throw new CheckpointException("checkpoint in " + directory + " is for " + e.getKey() + " " + found
+            + ", this run needs " + e.getValue() + " (use another --out to start a new run)");
+      }
+    }
   }
 
   /** Writes the checkpoint of {@code step} and deletes all but the newest {@code keep}. */

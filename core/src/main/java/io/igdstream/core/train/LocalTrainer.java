@@ -200,14 +200,7 @@ public final class LocalTrainer {
   }
 
   private void checkCompatible(Checkpoint c, Classifier student) {
-    for (var entry : student.describe().entrySet()) {
-      if (!entry.getValue().equals(c.metadata().get(entry.getKey()))) {
-        throw new CheckpointException(
-            "checkpoint in " + checkpoints.directory() + " is for " + entry.getKey() + " "
-                + c.metadata().get(entry.getKey()) + ", this run needs " + entry.getValue()
-                + " (use another --out to start a new run)");
-      }
-    }
+    checkpoints.checkSameRun(c, student.describe());
     for (String key : new String[] {"method", "seed"}) {
       String expected = key.equals("method") ? settings.method().id() : Long.toString(settings.seed());
       if (!expected.equals(c.metadata().get(key))) {
