@@ -3,7 +3,9 @@ package io.igdstream.app;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.igdstream.core.attack.Pgd;
+import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.model.Architecture;
+import io.igdstream.core.model.ModelSpec;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.train.IgdLoss;
 import io.igdstream.core.train.IgdStep;
@@ -45,7 +47,11 @@ final class OffloadBenchmark implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--out", description = "Directory for bench-offload.json.")
+  @Option(names = "--model", defaultValue = "small-cnn",
+      description = "small-cnn (1x28x28, eps 0.1) or preact-resnet18 (3x32x32, eps 8/255) (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--out", description = "Directory for bench-offload.json (bench-offload-MODEL.json for other models).")
   Path out;
 
   @Override
@@ -56,16 +62,20 @@ final class OffloadBenchmark implements Callable<Integer> {
     if (out != null) {
       OutputDirectory.prepare(out);
     }
+    Architecture architecture = Architecture.of(model);
+    boolean rgb = architecture != Architecture.SMALL_CNN;
+    ModelSpec spec = rgb ? new ModelSpec(3, 32, 32, 10) : Benchmarks.SPEC;
+    PgdSettings pgdSettings = rgb ? PgdSettings.defaults(3, 10) : Benchmarks.PGD_10;
     Log log = Log.stderr();
     Benchmarks.Machine machine = Benchmarks.Machine.current();
     double[] fusedMs = new double[steps];
     double[] trainOnMs = new double[steps];
-    try (Classifier student = Classifier.create(Architecture.SMALL_CNN, Benchmarks.SPEC, 0);
-        Classifier teacher = Classifier.create(Architecture.SMALL_CNN, Benchmarks.SPEC, 1);
+    try (Classifier student = Classifier.create(architecture, spec, 0);
+        Classifier teacher = Classifier.create(architecture, spec, 1);
         Sgd sgd = new Sgd(student.trainableParameters(), Benchmarks.SGD, student.manager());
         NDManager data = student.manager().newSubManager()) {
       teacher.freeze();
-      Pgd pgd = new Pgd(Benchmarks.PGD_10);
+      Pgd pgd = new Pgd(pgdSettings);
       IgdStep igd = new IgdStep(student, teacher, pgd, Benchmarks.IGD, sgd);
       // What augment would ship for each batch, made once up front: {x, labels, x_adv, g_T}.
       List<NDArray[]> batches = new ArrayList<>();
@@ -102,8 +112,8 @@ final class OffloadBenchmark implements Callable<Integer> {
     double ratio = trainOnRate / fusedRate;
 
     machine.print();
-    System.out.printf(Locale.ROOT, "small-cnn, batch %d, %d timed steps of each kind (after %d warm-up), alternating in %d rounds%n",
-        batch, steps, warmup, rounds);
+    System.out.printf(Locale.ROOT, "%s, batch %d, %d timed steps of each kind (after %d warm-up), alternating in %d rounds%n",
+        architecture.id(), batch, steps, warmup, rounds);
     System.out.printf(Locale.ROOT, "%-48s %9s %14s%n", "step", "steps/s", "median ms");
     System.out.printf(Locale.ROOT, "%-48s %9.2f %14.1f%n", "fused IGD step (PGD-10 + teacher gradient inside)", fusedRate,
         Benchmarks.median(fusedMs));
@@ -113,7 +123,7 @@ final class OffloadBenchmark implements Callable<Integer> {
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("machine", machine.json());
-    result.put("model", Architecture.SMALL_CNN.id());
+    result.put("model", architecture.id());
     result.put("batch", batch);
     result.put("steps", steps);
     result.put("warmup", warmup);
@@ -124,7 +134,7 @@ final class OffloadBenchmark implements Callable<Integer> {
     result.put("train_on_ms_median", Benchmarks.median(trainOnMs));
     result.put("ratio_train_on_to_fused", ratio);
     result.put("goal", GOAL);
-    Benchmarks.writeJson(out, "bench-offload.json", result);
+    Benchmarks.writeJson(out, rgb ? "bench-offload-" + architecture.id() + ".json" : "bench-offload.json", result);
     return 0;
   }
 
