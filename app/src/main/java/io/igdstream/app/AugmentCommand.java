@@ -55,7 +55,7 @@ final class AugmentCommand implements Callable<Integer> {
     TopicNames topics = stream.topics();
     Classifier teacherModel = Roles.loadTeacher(teacher);
     ActorSystem system = null;
-    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort)) {
+    try (MetricsServer metrics = stream.metricsServer()) {
       Roles.ensureTopics(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       system = Roles.actorSystem(config);

@@ -38,7 +38,7 @@ final class CorruptCommand implements Callable<Integer> {
     CorruptSettings settings = CorruptSettings.fromConfig(config);
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
-    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort);
+    try (MetricsServer metrics = stream.metricsServer();
         Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
       Roles.ensureTopics(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());

@@ -64,7 +64,7 @@ final class EvaluateCommand implements Callable<Integer> {
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     String modelId = config.getString("igd.trainer.model-id");
-    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort)) {
+    try (MetricsServer metrics = stream.metricsServer()) {
       Roles.ensureTopics(kafka, config, topics);
       ActorSystem system = Roles.actorSystem(config);
       try {

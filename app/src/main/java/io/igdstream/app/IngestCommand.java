@@ -42,7 +42,7 @@ final class IngestCommand implements Callable<Integer> {
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     DatasetSplits splits = data.load(log);
-    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort)) {
+    try (MetricsServer metrics = stream.metricsServer()) {
       run(kafka, config, topics, data.dataset, limit(splits.train(), trainLimit), limit(splits.test(), testLimit),
           new StreamMetrics(metrics.registry()), log);
     }

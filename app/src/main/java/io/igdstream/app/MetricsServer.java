@@ -6,9 +6,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 
 /**
- * The Prometheus endpoint of a role: {@code http://127.0.0.1:PORT/metrics} over a registry of its
- * own (never the global default), with the JVM metrics. Loopback only: on Kubernetes a sidecar or
- * the pod network policy decides who scrapes.
+ * The Prometheus endpoint of a role: {@code http://HOST:PORT/metrics} over a registry of its own
+ * (never the global default), with the JVM metrics. HOST is 127.0.0.1 unless {@code --metrics-host}
+ * says otherwise (in a pod, 0.0.0.0, with a network policy deciding who may scrape).
  */
 final class MetricsServer implements AutoCloseable {
 
@@ -21,16 +21,17 @@ final class MetricsServer implements AutoCloseable {
   }
 
   /** Starts serving on {@code port} (0 = a free one); -1 keeps the registry without a server. */
-  static MetricsServer start(int port) {
+  static MetricsServer start(String host, int port) {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     if (port < 0) {
       return new MetricsServer(registry, null);
     }
     try {
-      return new MetricsServer(registry, HTTPServer.builder().hostname("127.0.0.1").port(port).registry(registry).buildAndStart());
+      return new MetricsServer(registry, HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart());
     } catch (IOException e) {
-      throw new BadInputException("--metrics-port " + port + ": cannot serve metrics there (" + e.getMessage() + "); pick another port or -1");
+      throw new BadInputException("--metrics-port " + port + " on --metrics-host " + host + ": cannot serve metrics there ("
+          + e.getMessage() + "); pick another port, or -1 for none");
     }
   }
 

@@ -154,7 +154,7 @@ final class PipelineCommand implements Callable<Integer> {
     TopicNames topics = stream.topics();
     long started = System.nanoTime();
 
-    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort);
+    try (MetricsServer metrics = stream.metricsServer();
         EmbeddedKafkaBroker broker = stream.bootstrapServers == null ? startBroker(log) : null) {
       KafkaSettings kafka = StreamOptions.kafka(config);
       if (broker != null) {

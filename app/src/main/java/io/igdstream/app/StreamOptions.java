@@ -22,11 +22,20 @@ final class StreamOptions {
       description = "Prometheus /metrics on 127.0.0.1:PORT; 0 picks a free port, -1 serves none (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Option(names = "--metrics-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 in a pod so Prometheus can scrape it).")
+  String metricsHost;
+
   @Option(names = "--config", paramLabel = "FILE", description = "HOCON file with overrides of reference.conf.")
   Path config;
 
   @Option(names = "--seed", description = "Seed of every random draw (igd.train.seed).")
   Long seed;
+
+  /** The role's metrics endpoint (and registry) as the options ask. */
+  MetricsServer metricsServer() {
+    return MetricsServer.start(metricsHost, metricsPort);
+  }
 
   /** Validated topic names. */
   TopicNames topics() {

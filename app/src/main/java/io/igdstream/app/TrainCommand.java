@@ -56,7 +56,7 @@ final class TrainCommand implements Callable<Integer> {
     OutputDirectory.prepare(out);
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
-    try (MetricsServer metrics = MetricsServer.start(stream.metricsPort)) {
+    try (MetricsServer metrics = stream.metricsServer()) {
       Roles.ensureTopics(kafka, config, topics);
       TrainingSplit split = TrainingSplit.read(kafka, topics.samples(), Duration.ofMinutes(5));
       Architecture architecture = model == null
