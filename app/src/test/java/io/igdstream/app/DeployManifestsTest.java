@@ -36,7 +36,15 @@ class DeployManifestsTest {
 
   static final String PREFIX = "fmnist";
   static final String STRIMZI = "kafka.strimzi.io/v1beta2";
-  static final Set<String> BUILT_IN = Set.of("v1", "apps/v1", "batch/v1");
+  static final Set<String> BUILT_IN = Set.of("v1", "apps/v1", "batch/v1", "networking.k8s.io/v1");
+  /** Spec fields of the KEDA and Prometheus Operator kinds used here, as their CRDs define them (checked as plain YAML). */
+  static final Map<String, Map<String, Set<String>>> CRD_SPEC = Map.of(
+      "keda.sh/v1alpha1", Map.of("ScaledObject", Set.of("scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod",
+          "idleReplicaCount", "minReplicaCount", "maxReplicaCount", "fallback", "advanced", "triggers")),
+      "monitoring.coreos.com/v1", Map.of(
+          "PodMonitor", Set.of("jobLabel", "podTargetLabels", "podMetricsEndpoints", "selector", "namespaceSelector", "sampleLimit",
+              "targetLimit", "labelLimit", "labelNameLengthLimit", "labelValueLengthLimit", "attachMetadata", "scrapeClass"),
+          "PrometheusRule", Set.of("groups")));
   /** Fields of the Strimzi kinds used here (spec level), as Strimzi's CRDs define them. */
   static final Map<String, Set<String>> STRIMZI_SPEC = Map.of(
       "Kafka", Set.of("kafka", "zookeeper", "entityOperator", "clusterCa", "clientsCa", "cruiseControl", "kafkaExporter", "maintenanceTimeWindows"),
@@ -86,6 +94,12 @@ class DeployManifestsTest {
       } else if (api.equals(STRIMZI)) {
         Set<String> allowed = STRIMZI_SPEC.get(kind);
         assertNotNull(allowed, d + ": unexpected Strimzi kind " + kind);
+        Set<String> unknown = new java.util.TreeSet<>(map(d.tree().get("spec"), d + " spec").keySet());
+        unknown.removeAll(allowed);
+        assertEquals(Set.of(), unknown, d + ": fields " + kind + " does not define");
+      } else if (CRD_SPEC.containsKey(api)) {
+        Set<String> allowed = CRD_SPEC.get(api).get(kind);
+        assertNotNull(allowed, d + ": unexpected " + api + " kind " + kind);
         Set<String> unknown = new java.util.TreeSet<>(map(d.tree().get("spec"), d + " spec").keySet());
         unknown.removeAll(allowed);
         assertEquals(Set.of(), unknown, d + ": fields " + kind + " does not define");
