@@ -24,6 +24,7 @@ import java.util.function.IntFunction;
  * @param seed seed of the suite's random draws and of corrupted images computed in-process
  * @param pgdSteps PGD steps of the robust accuracy test
  * @param scanTimeout longest time to read the test split or its corrupted images once
+ * @param backlog what happens to selected versions that arrive while an evaluation runs
  */
 public record EvaluateSettings(
     int every,
@@ -33,9 +34,27 @@ public record EvaluateSettings(
     int batchSize,
     long seed,
     int pgdSteps,
-    Duration scanTimeout) {
+    Duration scanTimeout,
+    Backlog backlog) {
 
   private static final String PREFIX = "igd.evaluate.";
+
+  /** Selected versions that arrive while an evaluation runs. */
+  public enum Backlog {
+    /** Only the newest waits; older ones are skipped, so the evaluator keeps up with training. */
+    NEWEST,
+    /** Every one waits its turn, so every selected version gets a report, however late. */
+    ALL;
+
+    static Backlog parse(String value) {
+      for (Backlog b : values()) {
+        if (b.name().equalsIgnoreCase(value.trim())) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException(PREFIX + "backlog must be newest or all, was '" + value + "'");
+    }
+  }
 
   public EvaluateSettings {
     if (every < 1) {
@@ -56,6 +75,7 @@ public record EvaluateSettings(
     if (scanTimeout.isNegative() || scanTimeout.isZero()) {
       throw new IllegalArgumentException(PREFIX + "scan-timeout must be > 0, was " + scanTimeout);
     }
+    Objects.requireNonNull(backlog, PREFIX + "backlog");
   }
 
   /** Reads {@code igd.evaluate}; errors name the key. */
@@ -70,7 +90,8 @@ public record EvaluateSettings(
           c.getInt("batch-size"),
           c.getLong("seed"),
           c.getInt("pgd-steps"),
-          c.getDuration("scan-timeout"));
+          c.getDuration("scan-timeout"),
+          Backlog.parse(c.getString("backlog")));
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -117,15 +138,19 @@ public record EvaluateSettings(
   }
 
   public EvaluateSettings withEvery(int k) {
-    return new EvaluateSettings(k, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout);
+    return new EvaluateSettings(k, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
   }
 
   public EvaluateSettings withTestLimit(int images) {
-    return new EvaluateSettings(every, images, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout);
+    return new EvaluateSettings(every, images, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
   }
 
   public EvaluateSettings withTests(Set<SuiteTest> periodic, Set<SuiteTest> atFinal) {
-    return new EvaluateSettings(every, testLimit, periodic, atFinal, batchSize, seed, pgdSteps, scanTimeout);
+    return new EvaluateSettings(every, testLimit, periodic, atFinal, batchSize, seed, pgdSteps, scanTimeout, backlog);
+  }
+
+  public EvaluateSettings withBacklog(Backlog b) {
+    return new EvaluateSettings(every, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, b);
   }
 
   private static Set<SuiteTest> withClean(String key, Set<SuiteTest> tests) {

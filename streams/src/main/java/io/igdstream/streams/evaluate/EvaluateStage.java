@@ -18,6 +18,7 @@ import io.igdstream.streams.kafka.PekkoKafka;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -61,7 +62,12 @@ import org.apache.pekko.stream.javadsl.Source;
  * when it is loaded and the suite runs on its own copy: every selected version is scored on its own
  * weights even if newer ones arrive meanwhile. While one evaluation runs, waiting versions are
  * conflated to the newest (the older ones are skipped, and their {@link #report} futures cancelled):
- * the evaluator follows training instead of falling behind it.
+ * the evaluator follows training instead of falling behind it. With {@code backlog = all} every
+ * selected version waits its turn instead.
+ *
+ * <p>Restarts: at start the stage reads the model's reports already in {@code {ns}.reports}; a
+ * version found there is not evaluated again (its stored report stands in, without per-sample
+ * data), so a killed and restarted evaluator leaves exactly one report per version.
  *
  * <p>The test split is read once, at the first evaluation (ingest may still be writing when the
  * evaluator starts); corrupted images are read when an evaluation includes the corruption test and
@@ -80,6 +86,10 @@ public final class EvaluateStage {
   private static final String EMPTY_SUBSET = "joint-correct subset is empty";
   /** Requests that may wait in the queue; conflate drains it at once, so it never fills. */
   private static final int QUEUE_SIZE = 16;
+  /** Requests that may wait with {@code backlog = all}: far more snapshots than a run publishes. */
+  private static final int BACKLOG_QUEUE_SIZE = 4096;
+  /** Longest time to read the reports already published, at start. */
+  private static final Duration READ_REPORTS = Duration.ofMinutes(2);
   /** Saliency maps kept per report, for the final report's picture grid. */
   private static final int EXAMPLES = 8;
 
@@ -102,6 +112,8 @@ public final class EvaluateStage {
   private final Executor blocking;
   private final Map<Long, CompletableFuture<Evaluation>> waiters = new ConcurrentHashMap<>();
   private final CompletableFuture<Done> done = new CompletableFuture<>();
+  /** Reports published before this stage started, by version; read on the gradient thread only. */
+  private final Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore;
   private final BoundedSourceQueue<Request> queue;
   private final UniqueKillSwitch killSwitch;
   private final SnapshotFollower follower;
@@ -114,8 +126,9 @@ public final class EvaluateStage {
 
   private EvaluateStage(ActorSystem system, KafkaSettings kafka, TopicNames topics, String modelId,
       EvaluateSettings settings, IntFunction<PgdSettings> attack, StreamMetrics streamMetrics,
-      EvaluationMetrics metrics, Consumer<String> log) {
+      EvaluationMetrics metrics, Consumer<String> log, Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore) {
     this.kafka = kafka;
+    this.reportedBefore = reportedBefore;
     this.topics = topics;
     this.modelId = modelId;
     this.settings = settings;
@@ -124,9 +137,11 @@ public final class EvaluateStage {
     this.metrics = metrics;
     this.log = log;
     this.blocking = system.dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
+    Source<Request, BoundedSourceQueue<Request>> requests = settings.backlog() == EvaluateSettings.Backlog.ALL
+        ? Source.<Request>queue(BACKLOG_QUEUE_SIZE)
+        : Source.<Request>queue(QUEUE_SIZE).conflate(this::newer);
     Pair<Pair<BoundedSourceQueue<Request>, UniqueKillSwitch>, CompletionStage<Done>> running =
-        Source.<Request>queue(QUEUE_SIZE)
-            .conflate(this::newer)
+        requests
             .viaMat(KillSwitches.single(), Keep.both())
             .mapAsync(1, this::evaluate)
             .mapConcat(result -> result.map(List::of).orElseGet(List::of))
@@ -165,9 +180,15 @@ public final class EvaluateStage {
     Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(topics, "topics");
     ReportRecords.key(modelId, 0); // validates the id before anything starts
+    Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore =
+        ReportRecords.read(kafka, topics.reports(), modelId, READ_REPORTS);
+    if (!reportedBefore.isEmpty()) {
+      log.accept("evaluate: " + reportedBefore.size() + " snapshot(s) of " + modelId + " already reported in "
+          + topics.reports() + " (not evaluated again)");
+    }
     return new EvaluateStage(system, kafka, topics, modelId, Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(attack, "attack"), Objects.requireNonNull(streamMetrics, "streamMetrics"),
-        Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(log, "log"));
+        Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(log, "log"), reportedBefore);
   }
 
   /**
@@ -224,6 +245,11 @@ public final class EvaluateStage {
       return;
     }
     offered = loaded.version();
+    io.igdstream.schemas.RobustnessReport stored = reportedBefore.get(loaded.version());
+    if (stored != null) {
+      restored(loaded, stored);
+      return;
+    }
     Classifier model = loaded.model();
     Request request = new Request(loaded.version(), loaded.isFinal(), loaded.facts(), model.spec(),
         model.toModelFile(Map.of()));
@@ -343,10 +369,46 @@ public final class EvaluateStage {
     return ProducerMessage.single(new ProducerRecord<>(topics.reports(), key, value), e);
   }
 
+  /**
+   * A version whose report was published before this stage started (a restart): the stored report
+   * stands in for an evaluation, so waiters and {@link #latest} see it, and nothing is produced.
+   */
+  private void restored(SnapshotFollower.Loaded loaded, io.igdstream.schemas.RobustnessReport stored) {
+    ModelSpec spec = loaded.model().spec();
+    Map<String, Object> reportSettings = new java.util.LinkedHashMap<>();
+    if (stored.getPgdEps() != null) {
+      reportSettings.put("pgd_eps", stored.getPgdEps());
+    }
+    if (stored.getPgdSteps() != null) {
+      reportSettings.put("pgd_steps", stored.getPgdSteps());
+    }
+    RobustnessReport report = new RobustnessReport(stored.getDataset(), spec.channels(), spec.height(), spec.width(),
+        stored.getSamples(), stored.getJointCorrect(), stored.getSeed(), reportSettings,
+        List.of(ReportRecords.fromAvro(stored)), stored.getSeconds());
+    Evaluation e = new Evaluation(loaded.version(), loaded.isFinal(), report, 0, 0);
+    if (latest == null || latest.version() < e.version()) {
+      latest = e;
+    }
+    announce(e);
+    log.accept(String.format(Locale.ROOT, "evaluate: snapshot v%d%s was reported before this start (clean %.4f); not"
+        + " evaluated again", e.version(), e.isFinal() ? " (final)" : "", e.result().cleanAccuracy()));
+  }
+
   /** After the broker acknowledged the report: gauges, the newest report, waiters. */
   private void published(Evaluation e) {
     latest = e;
     streamMetrics.produced(STAGE, 1);
+    announce(e);
+    ModelResult r = e.result();
+    log.accept(String.format(Locale.ROOT, "evaluate: %s v%d%s clean %.4f%s on %d images (%.1f s%s)", modelId,
+        e.version(), e.isFinal() ? " (final)" : "", r.cleanAccuracy(),
+        r.pgd20Accuracy() == null ? "" : String.format(Locale.ROOT, ", PGD %.4f", r.pgd20Accuracy()),
+        e.report().samples(), e.seconds(),
+        e.corruptedFallbacks() > 0 ? ", " + e.corruptedFallbacks() + " corrupted images computed in-process" : ""));
+  }
+
+  /** Gauges and the waiter of the version, for a report in the topic. */
+  private void announce(Evaluation e) {
     try {
       metrics.publish(e.result(), e.seconds());
     } catch (RuntimeException failure) {
@@ -356,12 +418,6 @@ public final class EvaluateStage {
     if (waiter != null) {
       waiter.complete(e);
     }
-    ModelResult r = e.result();
-    log.accept(String.format(Locale.ROOT, "evaluate: %s v%d%s clean %.4f%s on %d images (%.1f s%s)", modelId,
-        e.version(), e.isFinal() ? " (final)" : "", r.cleanAccuracy(),
-        r.pgd20Accuracy() == null ? "" : String.format(Locale.ROOT, ", PGD %.4f", r.pgd20Accuracy()),
-        e.report().samples(), e.seconds(),
-        e.corruptedFallbacks() > 0 ? ", " + e.corruptedFallbacks() + " corrupted images computed in-process" : ""));
   }
 
   private void cancel(long version, String why) {

@@ -2,8 +2,13 @@ package io.igdstream.streams.evaluate;
 
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.CorruptionError;
 import io.igdstream.schemas.FractionError;
+import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.schemas.kafka.TopicScan;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +28,43 @@ import java.util.TreeMap;
  */
 public final class ReportRecords {
 
+  private static final AvroCodec<io.igdstream.schemas.RobustnessReport> CODEC =
+      AvroCodec.of(io.igdstream.schemas.RobustnessReport.class);
+
   private ReportRecords() {}
+
+  /**
+   * The reports of {@code modelId} already in {@code topic}, by snapshot version (the last record
+   * of each key, as compaction keeps it): what a restarted evaluator must not evaluate again.
+   * Records of other models, tombstones and records that do not decode are passed over.
+   */
+  public static Map<Long, io.igdstream.schemas.RobustnessReport> read(
+      KafkaSettings kafka, String topic, String modelId, Duration timeout) {
+    String prefix = key(modelId, 0).substring(0, modelId.length() + 1);
+    Map<Long, io.igdstream.schemas.RobustnessReport> reports = new TreeMap<>();
+    TopicScan.scan(kafka, topic, timeout, r -> {
+      String k = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+      if (!k.startsWith(prefix)) {
+        return;
+      }
+      long version;
+      try {
+        version = Long.parseLong(k.substring(prefix.length()));
+      } catch (NumberFormatException e) {
+        return;
+      }
+      if (r.value() == null) {
+        reports.remove(version);
+        return;
+      }
+      try {
+        reports.put(version, CODEC.decode(r.value()));
+      } catch (RuntimeException e) {
+        // not a report this build can read: evaluating the version again replaces it
+      }
+    });
+    return reports;
+  }
 
   /**
    * The Kafka record key of a report, {@code modelId/version}: one report per snapshot, so a

@@ -93,6 +93,14 @@ class EvaluateSettingsTest {
   }
 
   @Test
+  void rejectsAnUnknownBacklogAndReadsBothKinds() {
+    rejected("backlog", "\"sometimes\"", "igd.evaluate.backlog must be newest or all, was 'sometimes'");
+    assertEquals(EvaluateSettings.Backlog.NEWEST, EvaluateSettings.fromConfig(ConfigFactory.load()).backlog());
+    assertEquals(EvaluateSettings.Backlog.ALL, EvaluateSettings.fromConfig(
+        ConfigFactory.parseString("igd.evaluate.backlog = ALL").withFallback(ConfigFactory.load())).backlog());
+  }
+
+  @Test
   void rejectsAWrongTypeNamingTheKey() {
     rejected("every", "\"often\"", "every");
   }
