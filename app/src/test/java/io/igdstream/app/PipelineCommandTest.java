@@ -124,55 +124,69 @@ class PipelineCommandTest {
   @Test
   void theTopicsHoldEveryEpochEverySnapshotAndOneReportPerVersion() throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(out.resolve("kafka"), 0)) {
-      KafkaSettings kafka = KafkaSettings.fromConfig(ConfigFactory.load()).withBootstrapServers(broker.bootstrapServers());
-      TopicNames topics = new TopicNames("igd");
-      AvroCodec<AdversarialSample> adversarial = AvroCodec.of(AdversarialSample.class);
-      Map<Integer, Set<String>> ids = new HashMap<>();
-      long[] records = {0};
-      TopicScan.scan(kafka, topics.trainAdversarial(), Duration.ofMinutes(1), r -> {
-        AdversarialSample a = adversarial.decode(r.value());
-        ids.computeIfAbsent(a.getEpoch(), e -> new HashSet<>()).add(a.getSampleId().toString());
-        records[0]++;
-      });
-      for (int e = 0; e < EPOCHS; e++) {
-        assertEquals(TRAIN, ids.get(e).size(), "every training sample in epoch " + e);
-      }
-      System.out.printf("pipeline test: %d adversarial records for %d (sample, epoch) pairs: %d duplicates%n",
-          records[0], TRAIN * EPOCHS, records[0] - (long) TRAIN * EPOCHS);
-
-      SnapshotAssembler assembler = new SnapshotAssembler("igd-student");
-      AvroCodec<SnapshotHeader> headers = AvroCodec.of(SnapshotHeader.class);
-      AvroCodec<SnapshotChunk> chunks = AvroCodec.of(SnapshotChunk.class);
-      long[] newest = {-1};
-      TopicScan.scan(kafka, topics.snapshots(), Duration.ofMinutes(1), r -> {
-        String type = AvroCodec.typeOf(r.value()).orElseThrow();
-        Optional<AssembledSnapshot> done = type.endsWith("SnapshotHeader")
-            ? assembler.accept(headers.decode(r.value())) : assembler.accept(chunks.decode(r.value()));
-        done.ifPresent(s -> newest[0] = s.header().getVersion());
-      });
-      long steps = (long) Math.ceil(TRAIN * EPOCHS / 32.0);
-      assertEquals((steps + 1) / 2, newest[0], "the final snapshot reassembles with a verified hash");
-
-      Map<String, Integer> reports = new HashMap<>();
-      AvroCodec<RobustnessReport> codec = AvroCodec.of(RobustnessReport.class);
-      TopicScan.scan(kafka, topics.reports(), Duration.ofMinutes(1), r -> {
-        RobustnessReport rr = codec.decode(r.value());
-        String key = new String(r.key(), StandardCharsets.UTF_8);
-        assertEquals(rr.getModelId() + "/" + rr.getSnapshotVersion(), key);
-        reports.merge(key, 1, Integer::sum);
-      });
-      assertTrue(reports.containsKey("igd-student/" + newest[0]), reports.toString());
-      reports.forEach((k, n) -> assertEquals(1, n, "one report per version: " + k));
-
-      try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
-        assertTrue(GroupOffsets.reached(admin, "igd.trainer", topics.trainAdversarial(),
-            GroupOffsets.endOffsets(admin, topics.trainAdversarial())), "the trainer consumed everything");
-      }
+      assertTopicsComplete(broker.bootstrapServers(), TRAIN, EPOCHS, 32, 2);
     }
   }
 
+  /**
+   * What a finished tiny pipeline leaves in the topics of prefix {@code igd}: every training sample
+   * in every epoch of NS.train.adversarial, the final snapshot reassembling with a verified hash,
+   * one report per evaluated version (the final one among them) and the trainer's group at the end.
+   *
+   * @return the number of duplicate adversarial records (at-least-once delivery)
+   */
+  static long assertTopicsComplete(String bootstrapServers, int train, int epochs, int batch, int snapshotEvery)
+      throws Exception {
+    KafkaSettings kafka = KafkaSettings.fromConfig(ConfigFactory.load()).withBootstrapServers(bootstrapServers);
+    TopicNames topics = new TopicNames("igd");
+    AvroCodec<AdversarialSample> adversarial = AvroCodec.of(AdversarialSample.class);
+    Map<Integer, Set<String>> ids = new HashMap<>();
+    long[] records = {0};
+    TopicScan.scan(kafka, topics.trainAdversarial(), Duration.ofMinutes(1), r -> {
+      AdversarialSample a = adversarial.decode(r.value());
+      ids.computeIfAbsent(a.getEpoch(), e -> new HashSet<>()).add(a.getSampleId().toString());
+      records[0]++;
+    });
+    for (int e = 0; e < epochs; e++) {
+      assertEquals(train, ids.get(e).size(), "every training sample in epoch " + e);
+    }
+    long duplicates = records[0] - (long) train * epochs;
+    System.out.printf("pipeline test: %d adversarial records for %d (sample, epoch) pairs: %d duplicates%n",
+        records[0], train * epochs, duplicates);
+
+    SnapshotAssembler assembler = new SnapshotAssembler("igd-student");
+    AvroCodec<SnapshotHeader> headers = AvroCodec.of(SnapshotHeader.class);
+    AvroCodec<SnapshotChunk> chunks = AvroCodec.of(SnapshotChunk.class);
+    long[] newest = {-1};
+    TopicScan.scan(kafka, topics.snapshots(), Duration.ofMinutes(1), r -> {
+      String type = AvroCodec.typeOf(r.value()).orElseThrow();
+      Optional<AssembledSnapshot> done = type.endsWith("SnapshotHeader")
+          ? assembler.accept(headers.decode(r.value())) : assembler.accept(chunks.decode(r.value()));
+      done.ifPresent(s -> newest[0] = s.header().getVersion());
+    });
+    long steps = (long) Math.ceil(train * epochs / (double) batch);
+    assertEquals((steps + snapshotEvery - 1) / snapshotEvery, newest[0], "the final snapshot reassembles with a verified hash");
+
+    Map<String, Integer> reports = new HashMap<>();
+    AvroCodec<RobustnessReport> codec = AvroCodec.of(RobustnessReport.class);
+    TopicScan.scan(kafka, topics.reports(), Duration.ofMinutes(1), r -> {
+      RobustnessReport rr = codec.decode(r.value());
+      String key = new String(r.key(), StandardCharsets.UTF_8);
+      assertEquals(rr.getModelId() + "/" + rr.getSnapshotVersion(), key);
+      reports.merge(key, 1, Integer::sum);
+    });
+    assertTrue(reports.containsKey("igd-student/" + newest[0]), reports.toString());
+    reports.forEach((k, n) -> assertEquals(1, n, "one report per version: " + k));
+
+    try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrapServers))) {
+      assertTrue(GroupOffsets.reached(admin, "igd.trainer", topics.trainAdversarial(),
+          GroupOffsets.endOffsets(admin, topics.trainAdversarial())), "the trainer consumed everything");
+    }
+    return duplicates;
+  }
+
   @Test
-  @Order(Integer.MAX_VALUE) // after the topic checks: a rerun re-evaluates snapshots
+  @Order(Integer.MAX_VALUE) // after the topic checks, which expect the first run's topics
   void rerunningTheSameCommandResumesInsteadOfStartingOver() throws Exception {
     long samplesBefore = countSamples();
     Cli.Result again = Cli.run(args());
@@ -181,6 +195,7 @@ class PipelineCommandTest {
     assertTrue(again.err().contains(": 0 written, " + (TRAIN + TEST) + " already there"), "ingest adds nothing twice");
     assertTrue(again.err().contains("teacher: using"), "the teacher is not trained again");
     assertTrue(again.err().contains("trainer done"), again.err());
+    assertTrue(again.err().contains("(final) was reported before this start"), "the final report is not made twice");
     assertEquals(samplesBefore, countSamples());
   }
 
