@@ -2,6 +2,8 @@ package io.igdstream.schemas;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,9 +18,10 @@ import java.util.TreeMap;
  *
  * <p>Records of another model, and of versions at or below the newest assembled one, are ignored:
  * a follower only ever moves forward. At most {@code maxPendingVersions} incomplete versions are
- * kept (an abandoned one, e.g. from a trainer that died mid-publish, is evicted oldest first, and
- * a straggler older than every kept version is ignored), each
- * at most {@code maxSnapshotBytes}. Records that cannot belong to a valid snapshot are rejected with
+ * kept, each at most {@code maxSnapshotBytes}; a new version evicts the one fed least recently (an
+ * abandoned one, e.g. from a trainer that died mid-publish). Not the lowest version: chunks of
+ * versions far ahead whose header never comes would then be kept for good and every later
+ * snapshot, being older, turned away. Records that cannot belong to a valid snapshot are rejected with
  * a {@link RecordDecodingException} (BAD_CHUNK or OVERSIZE), to be dead-lettered; a version whose
  * payload fails its digest is discarded and rejected the same way. Not thread-safe: one per stream.
  */
@@ -32,6 +35,7 @@ public final class SnapshotAssembler {
   private final int maxPendingVersions;
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private long newest = -1;
+  private long fed;
 
   /** An assembler of {@code modelId}'s snapshots with the default bounds (1 GiB, 2 pending versions). */
   public SnapshotAssembler(String modelId) {
@@ -74,9 +78,6 @@ public final class SnapshotAssembler {
     }
     Validators.validate(header, maxSnapshotBytes);
     Pending p = pendingFor(header.getVersion());
-    if (p == null) {
-      return Optional.empty();
-    }
     if (p.header != null) {
       if (!p.header.equals(header)) {
         throw badChunk("a second, different header for " + name(header.getVersion()) + "; keeping the first");
@@ -111,9 +112,6 @@ public final class SnapshotAssembler {
     Validators.validate(chunk, (int) Math.min(Integer.MAX_VALUE, maxSnapshotBytes));
     long version = chunk.getVersion();
     Pending p = pendingFor(version);
-    if (p == null) {
-      return Optional.empty();
-    }
     if (p.chunkCount != 0 && p.chunkCount != chunk.getChunkCount()) {
       throw badChunk(
           "chunk " + chunk.getIndex() + " of " + name(version) + " says " + chunk.getChunkCount() + " chunks, expected " + p.chunkCount);
@@ -139,21 +137,17 @@ public final class SnapshotAssembler {
     return completeIfReady(version, p);
   }
 
-  /** The state of that version, new if need be; null for a straggler older than every kept one. */
+  /** The state of that version, new if need be (evicting the least recently fed one if full). */
   private Pending pendingFor(long version) {
     Pending p = pending.get(version);
     if (p == null) {
-      if (pending.size() >= maxPendingVersions) {
-        if (version < pending.firstKey()) {
-          return null;
-        }
-        while (pending.size() >= maxPendingVersions) {
-          pending.pollFirstEntry();
-        }
+      while (pending.size() >= maxPendingVersions) {
+        pending.remove(Collections.min(pending.entrySet(), Comparator.comparingLong(e -> e.getValue().lastFed)).getKey());
       }
       p = new Pending();
       pending.put(version, p);
     }
+    p.lastFed = ++fed;
     return p;
   }
 
@@ -194,8 +188,9 @@ public final class SnapshotAssembler {
     return new RecordDecodingException(ReasonCode.BAD_CHUNK, message);
   }
 
-  /** An incomplete version: its header once seen, its chunks by index. */
+  /** An incomplete version: its header once seen, its chunks by index, when it was last fed. */
   private static final class Pending {
+    long lastFed;
     SnapshotHeader header;
     int chunkCount;
     long bytes;

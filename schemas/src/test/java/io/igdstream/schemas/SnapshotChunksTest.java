@@ -175,7 +175,7 @@ class SnapshotChunksTest {
   }
 
   @Test
-  void abandonedVersionsAreEvictedOldestFirstAndStragglersIgnored() {
+  void abandonedVersionsAreEvictedLeastRecentlyFedFirst() {
     byte[] p = payload(3000, 9);
     SnapshotAssembler assembler = new SnapshotAssembler(MODEL, 1 << 20, 2);
     ChunkedSnapshot v1 = SnapshotChunks.split(p, 1000, Fixtures.info(1));
@@ -186,6 +186,27 @@ class SnapshotChunksTest {
     assertEquals(List.of(), feed(assembler, records(v1).subList(1, 4)).snapshots(), "v1 was evicted: it never completes");
     assertEquals(2, assembler.pendingVersions());
     assertEquals(3, feed(assembler, records(v3)).snapshots().get(0).header().getVersion());
+
+    ChunkedSnapshot v4 = SnapshotChunks.split(p, 1000, Fixtures.info(4));
+    ChunkedSnapshot v5 = SnapshotChunks.split(p, 1000, Fixtures.info(5));
+    ChunkedSnapshot v6 = SnapshotChunks.split(p, 1000, Fixtures.info(6));
+    feed(assembler, List.of(v4.chunks().get(0), v5.chunks().get(0), v4.chunks().get(1), v6.chunks().get(0)));
+    assertEquals(4, feed(assembler, records(v4).subList(2, 4)).snapshots().get(0).header().getVersion(),
+        "v5, fed less recently than v4, was evicted, not the lower v4");
+  }
+
+  @Test
+  void chunksOfVersionsFarAheadWhoseHeaderNeverComesDoNotBlockLaterSnapshots() {
+    byte[] p = payload(3000, 13);
+    SnapshotAssembler assembler = new SnapshotAssembler(MODEL, 1 << 20, 2);
+    ChunkedSnapshot orphanA = SnapshotChunks.split(p, 1000, Fixtures.info(1_000_000));
+    ChunkedSnapshot orphanB = SnapshotChunks.split(p, 1000, Fixtures.info(1_000_001));
+    feed(assembler, List.of(orphanA.chunks().get(0), orphanB.chunks().get(1)));
+    for (long v = 1; v <= 3; v++) {
+      Fed fed = feed(assembler, records(SnapshotChunks.split(p, 1000, Fixtures.info(v))));
+      assertEquals(List.of(v), fed.snapshots().stream().map(s -> s.header().getVersion()).toList(), "v" + v);
+    }
+    assertTrue(assembler.pendingVersions() <= 2);
   }
 
   @Test
