@@ -62,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class AugmentKillTest {
 
   private static final int SAMPLES = 240;

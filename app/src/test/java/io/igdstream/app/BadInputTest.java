@@ -15,14 +15,19 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every kind of bad input gives exit code 2 and one line on standard error that names the problem,
  * before any training starts.
  */
+@Tag("reliability")
 class BadInputTest {
 
   /** The committed 600/200-image Fashion-MNIST IDX fixture (surefire runs in the module dir). */
@@ -39,6 +44,9 @@ class BadInputTest {
     return "idx:" + FIXTURE;
   }
 
+  /** Bad inputs checked, by command, for the reliability table's summary line. */
+  private static final java.util.Map<String, Integer> CHECKED = new java.util.concurrent.ConcurrentSkipListMap<>();
+
   /** Asserts exit code 2 and exactly one error line containing every fragment. */
   private static String assertBadInput(Cli.Result r, String... fragments) {
     assertEquals(IgdCommand.BAD_INPUT, r.exitCode(), r.toString());
@@ -49,7 +57,15 @@ class BadInputTest {
     for (String f : fragments) {
       assertTrue(line.contains(f), "error line should contain '" + f + "': " + line);
     }
+    String command = line.split("[ :]")[1];
+    CHECKED.merge(command.isEmpty() ? "(parser)" : command, 1, Integer::sum);
     return line;
+  }
+
+  @AfterAll
+  static void summary() {
+    System.out.println("BadInputTest: " + CHECKED.values().stream().mapToInt(Integer::intValue).sum()
+        + " bad inputs, each one error line naming the problem and exit code 2, before any work; by command " + CHECKED);
   }
 
   private Path modelFile(Architecture architecture, ModelSpec spec, String name) {
@@ -424,5 +440,75 @@ class BadInputTest {
 
       assertBadInput(r, "igd evaluate", "--metrics-port " + taken.getLocalPort());
     }
+  }
+
+  // --- every streaming command, the same faults ---------------------------------------------------
+
+  /** The options a streaming command needs besides the fault under test. */
+  private List<String> streamingArgs(String command) {
+    List<String> args = new java.util.ArrayList<>(List.of(command));
+    switch (command) {
+      case "augment" -> args.addAll(List.of("--teacher",
+          modelFile(Architecture.of("small-cnn"), new ModelSpec(1, 28, 28, 10), "teacher.safetensors").toString()));
+      case "train" -> args.addAll(List.of("--out", dir.resolve("t").toString()));
+      case "ingest", "pipeline" -> args.addAll(List.of("--dataset", idxFixture()));
+      default -> { }
+    }
+    if (command.equals("pipeline")) {
+      args.addAll(List.of("--out", out()));
+    }
+    return args;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ingest", "augment", "corrupt", "train", "evaluate", "pipeline"})
+  void everyStreamingCommandNamesAnUnknownConfigKey(String command) throws IOException {
+    Path conf = Files.writeString(dir.resolve("bad.conf"), "igd.augment.max-lagg = 5\n");
+    List<String> args = streamingArgs(command);
+    args.addAll(List.of("--config", conf.toString(), "--metrics-port", "-1"));
+
+    assertBadInput(Cli.run(args.toArray(String[]::new)), "igd " + command, "unknown configuration key 'igd.augment.max-lagg'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ingest", "augment", "corrupt", "train", "evaluate", "pipeline"})
+  void everyStreamingCommandNamesAMetricsPortInUse(String command) throws IOException {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<String> args = streamingArgs(command);
+      args.addAll(List.of("--metrics-port", Integer.toString(taken.getLocalPort())));
+
+      assertBadInput(Cli.run(args.toArray(String[]::new)), "igd " + command, "--metrics-port " + taken.getLocalPort());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"augment", "pipeline"})
+  void aCorruptTeacherFileIsNamedByTheStreamingCommands(String command) throws IOException {
+    Path teacher = randomBytes("teacher.bin");
+    List<String> args = new java.util.ArrayList<>(List.of(command, "--teacher", teacher.toString(), "--metrics-port", "-1"));
+    if (command.equals("pipeline")) {
+      args.addAll(List.of("--dataset", idxFixture(), "--out", out()));
+    }
+
+    assertBadInput(Cli.run(args.toArray(String[]::new)), "igd " + command, teacher.toString());
+  }
+
+  @Test
+  void aModelThatDoesNotFitTheImagesIsNamedBeforeTraining() {
+    Path folder = FIXTURE.resolveSibling("folder-tiny");
+
+    Cli.Result r = Cli.run("train-local", "--dataset", "folder:" + folder, "--image-size", "30", "--model", "small-cnn",
+        "--epochs", "1", "--out", out());
+
+    assertBadInput(r, "igd train-local", "small-cnn needs height and width divisible by 4", "30x30");
+    assertTrue(Files.notExists(dir.resolve("run/model.safetensors")), "nothing may be trained");
+  }
+
+  @Test
+  void pipelineWithAnUnknownModelIsNamed() {
+    Cli.Result r = Cli.run("pipeline", "--dataset", idxFixture(), "--model", "preact-resnet19", "--metrics-port", "-1",
+        "--out", out());
+
+    assertBadInput(r, "igd pipeline", "preact-resnet19");
   }
 }

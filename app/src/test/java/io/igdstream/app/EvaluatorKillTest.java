@@ -50,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class EvaluatorKillTest {
 
   private static final String MODEL = "igd-student";

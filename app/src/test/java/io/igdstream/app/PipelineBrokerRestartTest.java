@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 900, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class PipelineBrokerRestartTest {
 
   private static final int TRAIN = 192;

@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class PipelineCommandTest {
 
   private static final int TRAIN = 192;

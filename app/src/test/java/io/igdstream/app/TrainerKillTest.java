@@ -44,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class TrainerKillTest {
 
   private static final int SAMPLES = 160;

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,11 +26,45 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link CheckpointDirectory}: keeps the newest {@code keep} step files, and on resume returns the
  * newest one that reads back whole, reporting each damaged one it skips.
  */
+@Tag("reliability")
 class CheckpointDirectoryTest {
 
   @TempDir Path root;
 
   private final List<String> warnings = new ArrayList<>();
+
+  /** Damaged files skipped across the tests, for the reliability table's summary line. */
+  private static int skipped;
+  private static int tests;
+
+  @AfterEach
+  void count() {
+    skipped += warnings.size();
+    tests++;
+  }
+
+  @AfterAll
+  static void summary() {
+    System.out.println("CheckpointDirectoryTest: " + skipped + " damaged checkpoint files (truncated, random bytes, not a"
+        + " checkpoint) skipped for the newest good one with a warning naming each, and a half-written temp file left by"
+        + " a crash before its rename ignored, over " + tests + " cases");
+  }
+
+  @Test
+  void aTempFileLeftByACrashBetweenWriteAndRenameIsIgnored() throws IOException {
+    CheckpointDirectory checkpoints = new CheckpointDirectory(root, 2);
+    Path good = checkpoints.save(at(1), 1);
+    // what Safetensors.write leaves when killed before its rename: a hidden, half-written temp file
+    byte[] whole = Files.readAllBytes(checkpoints.save(at(2), 2));
+    Files.delete(root.resolve(name(2)));
+    Files.write(root.resolve("." + name(2) + ".123456789.tmp"), Arrays.copyOf(whole, whole.length / 3));
+
+    Optional<Checkpoint> latest = checkpoints.latest(warnings::add);
+
+    assertEquals(1, stepOf(latest));
+    assertEquals(List.of(good.getFileName().toString()), fileNames(root).stream().filter(n -> !n.startsWith(".")).toList());
+    assertTrue(warnings.isEmpty(), "a temp file is not a checkpoint: " + warnings);
+  }
 
   /** A small checkpoint that records its step in metadata and in a tensor value. */
   private static Checkpoint at(long step) {

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class AugmentBrokerRestartTest {
 
   private static final int SAMPLES = 600;

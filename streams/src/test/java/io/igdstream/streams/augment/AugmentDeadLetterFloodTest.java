@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class AugmentDeadLetterFloodTest {
 
   private static final int VALID = 200;

@@ -55,6 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class CorruptDeadLetterFloodTest {
 
   private static final int VALID = 20;

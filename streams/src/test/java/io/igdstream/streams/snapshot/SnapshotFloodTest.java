@@ -78,6 +78,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("reliability")
 class SnapshotFloodTest {
 
   private static final String MODEL = "m";
