@@ -68,6 +68,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("broker")
 @Tag("slow")
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Tag("reliability")
 class KafkaTrainerDeadLetterFloodTest {
 
   private static final int SAMPLES = 160;
