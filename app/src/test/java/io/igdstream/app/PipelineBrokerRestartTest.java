@@ -90,7 +90,7 @@ class PipelineBrokerRestartTest {
       assertEquals((long) TRAIN * EPOCHS, last.requireLong("trained"), "every (sample, epoch) trained once");
       long duplicates = PipelineCommandTest.assertTopicsComplete(broker.bootstrapServers(), TRAIN, EPOCHS, BATCH, SNAPSHOT_EVERY);
       System.out.printf("PipelineBrokerRestartTest: run completed after the restart; %d×%d (sample, epoch) trained once"
-          + " each (per epoch %d/%d), %d duplicate records dropped by the trainer (%d counted)%n", TRAIN, EPOCHS, TRAIN, TRAIN,
+          + " each (per epoch %d/%d), %d repeated records on the topic (%d dropped by the trainer)%n", TRAIN, EPOCHS, TRAIN, TRAIN,
           duplicates, last.requireLong("duplicates"));
     } finally {
       broker.close();
