@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.ActorSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,14 +68,19 @@ final class AugmentCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           stage.stop();
           try {
-            stage.done().toCompletableFuture().get(2, java.util.concurrent.TimeUnit.MINUTES);
+            stage.done().toCompletableFuture().get(2, TimeUnit.MINUTES);
           } catch (Exception e) {
             // exiting anyway; uncommitted samples are made again on restart (at-least-once)
           }
         }, "igd-augment-stop"));
         var done = stage.done().toCompletableFuture();
         while (!done.isDone()) {
-          Thread.sleep(10_000);
+          try {
+            done.get(10, TimeUnit.SECONDS); // returns as soon as the stage ends
+            break;
+          } catch (TimeoutException e) {
+            // still running: a progress line
+          }
           AugmentStage.Status s = stage.status();
           log.info(String.format(Locale.ROOT, "augment: epoch %d/%d, %d produced, %d dead letters, trainer lag %d, snapshot v%d",
               s.epoch() + 1, s.epochs(), s.produced(), s.deadLetters(), s.lag(), follower.version()));
