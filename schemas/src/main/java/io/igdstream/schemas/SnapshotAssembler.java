@@ -2,8 +2,10 @@ package io.igdstream.schemas;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,7 +23,8 @@ import java.util.TreeMap;
  * kept, each at most {@code maxSnapshotBytes}; a new version evicts the one fed least recently (an
  * abandoned one, e.g. from a trainer that died mid-publish). Not the lowest version: chunks of
  * versions far ahead whose header never comes would then be kept for good and every later
- * snapshot, being older, turned away. Records that cannot belong to a valid snapshot are rejected with
+ * snapshot, being older, turned away. Evicted versions, and incomplete ones a newer complete
+ * snapshot supersedes, are listed by {@link #drainAbandoned} for dead-lettering. Records that cannot belong to a valid snapshot are rejected with
  * a {@link RecordDecodingException} (BAD_CHUNK or OVERSIZE), to be dead-lettered; a version whose
  * payload fails its digest is discarded and rejected the same way. Not thread-safe: one per stream.
  */
@@ -36,6 +39,17 @@ public final class SnapshotAssembler {
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private long newest = -1;
   private long fed;
+  private final List<Abandoned> abandoned = new ArrayList<>();
+
+  /**
+   * An incomplete version evicted to make room for another: its records can never make a snapshot
+   * now, so a follower dead-letters them rather than dropping them silently.
+   *
+   * @param chunks chunks it had received
+   * @param chunkCount chunks it needed (0 if none had said)
+   * @param hadHeader whether its header had arrived
+   */
+  public record Abandoned(long version, int chunks, int chunkCount, boolean hadHeader) {}
 
   /** An assembler of {@code modelId}'s snapshots with the default bounds (1 GiB, 2 pending versions). */
   public SnapshotAssembler(String modelId) {
@@ -58,6 +72,18 @@ public final class SnapshotAssembler {
   /** The version of the newest snapshot returned so far. */
   public OptionalLong newestVersion() {
     return newest < 0 ? OptionalLong.empty() : OptionalLong.of(newest);
+  }
+
+  /** The versions evicted incomplete since the last call, oldest first; clears the list. */
+  public List<Abandoned> drainAbandoned() {
+    List<Abandoned> out = List.copyOf(abandoned);
+    abandoned.clear();
+    return out;
+  }
+
+  /** Whether {@code version} is started but not complete (nor abandoned). */
+  public boolean isPending(long version) {
+    return pending.containsKey(version);
   }
 
   /** Versions started but not complete. */
@@ -142,7 +168,9 @@ public final class SnapshotAssembler {
     Pending p = pending.get(version);
     if (p == null) {
       while (pending.size() >= maxPendingVersions) {
-        pending.remove(Collections.min(pending.entrySet(), Comparator.comparingLong(e -> e.getValue().lastFed)).getKey());
+        long victim = Collections.min(pending.entrySet(), Comparator.comparingLong(e -> e.getValue().lastFed)).getKey();
+        Pending gone = pending.remove(victim);
+        abandoned.add(new Abandoned(victim, gone.chunks.size(), gone.chunkCount, gone.header != null));
       }
       p = new Pending();
       pending.put(version, p);
@@ -169,6 +197,8 @@ public final class SnapshotAssembler {
       throw badChunk(name(version) + " does not match its SHA-256; discarded");
     }
     newest = version;
+    pending.headMap(version, false).forEach((v, older) ->
+        abandoned.add(new Abandoned(v, older.chunks.size(), older.chunkCount, older.header != null)));
     pending.headMap(version, true).clear();
     return Optional.of(new AssembledSnapshot(p.header, payload));
   }

@@ -196,6 +196,25 @@ class SnapshotChunksTest {
   }
 
   @Test
+  void evictedAndSupersededIncompleteVersionsAreReportedOnceForDeadLettering() {
+    byte[] p = payload(3000, 11);
+    SnapshotAssembler assembler = new SnapshotAssembler(MODEL, 1 << 20, 2);
+    ChunkedSnapshot v1 = SnapshotChunks.split(p, 1000, Fixtures.info(1));
+    ChunkedSnapshot v2 = SnapshotChunks.split(p, 1000, Fixtures.info(2));
+    ChunkedSnapshot v9 = SnapshotChunks.split(p, 1000, Fixtures.info(9));
+    feed(assembler, List.of(v1.chunks().get(0), v1.chunks().get(1), v9.chunks().get(2)));
+    assertEquals(List.of(), assembler.drainAbandoned(), "nothing given up yet");
+
+    feed(assembler, List.of(v2.chunks().get(0))); // full: v1, fed least recently, is evicted
+    assertEquals(List.of(new SnapshotAssembler.Abandoned(1, 2, 3, false)), assembler.drainAbandoned());
+    assertEquals(List.of(), assembler.drainAbandoned(), "drained once");
+
+    assertEquals(1, feed(assembler, records(v9)).snapshots().size()); // v9 completes: the older v2 is superseded
+    assertEquals(List.of(new SnapshotAssembler.Abandoned(2, 1, 3, false)), assembler.drainAbandoned());
+    assertEquals(0, assembler.pendingVersions());
+  }
+
+  @Test
   void chunksOfVersionsFarAheadWhoseHeaderNeverComesDoNotBlockLaterSnapshots() {
     byte[] p = payload(3000, 13);
     SnapshotAssembler assembler = new SnapshotAssembler(MODEL, 1 << 20, 2);

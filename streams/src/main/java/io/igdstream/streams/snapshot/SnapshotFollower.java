@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -51,7 +52,14 @@ public final class SnapshotFollower implements AutoCloseable {
   private final TopicNames topics;
   private final String stage;
   private final StreamMetrics metrics;
+  private final String modelId;
   private final SnapshotAssembler assembler;
+  /** The first record of each version being assembled: what an abandoned version's dead letter points at. */
+  private final TreeMap<Long, ConsumerRecord<byte[], byte[]>> firstRecords = new TreeMap<>();
+  /** Versions already dead-lettered (a bad chunk, a failed digest): not dead-lettered again when abandoned. */
+  private final java.util.TreeSet<Long> rejectedVersions = new java.util.TreeSet<>();
+  /** The version of the record being accepted, -1 if none of this model. */
+  private long acceptingVersion = -1;
   private final GradientThread gradient = GradientThread.shared();
   private final List<Consumer<Loaded>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Loaded> first = new CompletableFuture<>();
@@ -66,6 +74,7 @@ public final class SnapshotFollower implements AutoCloseable {
     this.topics = topics;
     this.stage = stage;
     this.metrics = metrics;
+    this.modelId = modelId;
     this.assembler = new SnapshotAssembler(modelId);
     this.thread = new Thread(this::follow, "igd-snapshot-follower-" + stage);
     this.thread.setDaemon(true);
@@ -99,6 +108,14 @@ public final class SnapshotFollower implements AutoCloseable {
     return l == null ? -1 : l.version();
   }
 
+  /**
+   * Snapshot versions held incomplete (in flight, or to be abandoned). Read by the following thread;
+   * exact after {@link #close}.
+   */
+  public int incompleteVersions() {
+    return assembler.pendingVersions();
+  }
+
   /** Why the follower stopped, if it failed. */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
@@ -115,11 +132,16 @@ public final class SnapshotFollower implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
           Optional<AssembledSnapshot> done;
           try {
-            done = accept(r.value());
+            done = accept(r);
           } catch (RecordDecodingException e) {
+            if (acceptingVersion >= 0) {
+              rejectedVersions.add(acceptingVersion);
+            }
             metrics.deadLetter(stage, e.reason());
             dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(r, e.reason(), e.getMessage()).deadLetter()));
             continue;
+          } finally {
+            deadLetterAbandoned(r, dlq);
           }
           if (done.isPresent()) {
             try {
@@ -141,17 +163,52 @@ public final class SnapshotFollower implements AutoCloseable {
     }
   }
 
-  private Optional<AssembledSnapshot> accept(byte[] value) {
+  private Optional<AssembledSnapshot> accept(ConsumerRecord<byte[], byte[]> r) {
+    byte[] value = r.value();
+    acceptingVersion = -1;
     String type = AvroCodec.typeOf(value).orElse("");
     if (type.equals(SnapshotHeader.getClassSchema().getFullName())) {
-      return assembler.accept(HEADERS.decode(value));
+      SnapshotHeader header = HEADERS.decode(value);
+      remember(header.getModelId(), header.getVersion(), r);
+      return assembler.accept(header);
     }
     if (type.equals(SnapshotChunk.getClassSchema().getFullName())) {
-      return assembler.accept(CHUNKS.decode(value));
+      SnapshotChunk chunk = CHUNKS.decode(value);
+      remember(chunk.getModelId(), chunk.getVersion(), r);
+      return assembler.accept(chunk);
     }
     // neither: let the chunk codec say what is wrong with it (bad header, unknown fingerprint)
     CHUNKS.decode(value);
     throw new RecordDecodingException(ReasonCode.OTHER, "a " + type + " record on the snapshots topic");
+  }
+
+  private void remember(CharSequence model, long version, ConsumerRecord<byte[], byte[]> r) {
+    if (model.toString().equals(modelId) && version > assembler.newestVersion().orElse(-1)) {
+      firstRecords.putIfAbsent(version, r);
+      acceptingVersion = version;
+    }
+  }
+
+  /**
+   * Versions the assembler gave up on (evicted incomplete, or superseded by a newer complete one)
+   * can never be used: one dead letter each, pointing at the version's first record, so their
+   * records are not dropped silently. Then forgets first records of versions no longer pending.
+   */
+  private void deadLetterAbandoned(ConsumerRecord<byte[], byte[]> current, KafkaProducer<byte[], byte[]> dlq) {
+    for (SnapshotAssembler.Abandoned a : assembler.drainAbandoned()) {
+      if (rejectedVersions.contains(a.version())) {
+        continue; // its records are leftovers of a version already dead-lettered
+      }
+      ConsumerRecord<byte[], byte[]> first = firstRecords.getOrDefault(a.version(), current);
+      String why = String.format(java.util.Locale.ROOT,
+          "snapshot %s v%d abandoned incomplete: %d of %s chunks, %s; newer snapshot records arrived", modelId,
+          a.version(), a.chunks(), a.chunkCount() > 0 ? Integer.toString(a.chunkCount()) : "?",
+          a.hadHeader() ? "header received" : "no header");
+      metrics.deadLetter(stage, ReasonCode.BAD_CHUNK);
+      dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(first, ReasonCode.BAD_CHUNK, why).deadLetter()));
+    }
+    firstRecords.keySet().removeIf(v -> !assembler.isPending(v));
+    rejectedVersions.headSet(assembler.newestVersion().orElse(-1), true).clear();
   }
 
   private void load(AssembledSnapshot snapshot) {

@@ -72,12 +72,17 @@ class SnapshotFollowerTest {
         }
       }
       List<ReasonCode> reasons = new ArrayList<>();
+      List<String> why = new ArrayList<>();
       StreamFixtures.readAll(kafka, topics.dlq()).forEach(r -> {
         DeadLetter d = DeadLetterRecords.decode(r.value());
         reasons.add(d.getReasonCode());
+        why.add(d.getReason().toString());
       });
-      assertEquals(List.of(ReasonCode.BAD_CHUNK), reasons, "the corrupted snapshot is dead-lettered");
-      assertTrue(metrics.deadLetters("test") >= 1);
+      assertEquals(List.of(ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK), reasons, "two unusable snapshots: " + why);
+      assertTrue(why.stream().anyMatch(w -> w.contains("v2") && w.contains("SHA-256")), "the corrupted v2: " + why);
+      assertTrue(why.stream().anyMatch(w -> w.contains("v1 abandoned incomplete") && w.contains("header received")),
+          "the incomplete v1, once v3 superseded it: " + why);
+      assertEquals(2, metrics.deadLetters("test"));
     }
   }
 
