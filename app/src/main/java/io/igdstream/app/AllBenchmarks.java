@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code igd bench all}: every benchmark in turn with its defaults, each printing its table (and JSON under --out). */
 @Command(name = "all", mixinStandardHelpOptions = true,
-    description = "Run every benchmark: step, corruptions, offload, kafka-path, augment.")
+    description = "Run every benchmark: step, corruptions, offload, kafka-path, augment, soak.")
 final class AllBenchmarks implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the benchmarks' JSON files.")
@@ -25,6 +25,7 @@ final class AllBenchmarks implements Callable<Integer> {
     benchmarks.put("offload", OffloadBenchmark::new);
     benchmarks.put("kafka-path", KafkaPathBenchmark::new);
     benchmarks.put("augment", AugmentBenchmark::new);
+    benchmarks.put("soak", SoakBenchmark::new); // 5000 IGD steps: the longest, last
     String[] args = out == null ? new String[0] : new String[] {"--out", out.toString()};
     int worst = 0;
     for (Map.Entry<String, Supplier<Object>> b : benchmarks.entrySet()) {

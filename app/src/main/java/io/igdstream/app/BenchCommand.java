@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       OffloadBenchmark.class,
       KafkaPathBenchmark.class,
       AugmentBenchmark.class,
+      SoakBenchmark.class,
       AllBenchmarks.class
     })
 final class BenchCommand implements Runnable {

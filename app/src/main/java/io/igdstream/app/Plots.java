@@ -14,9 +14,13 @@ import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.statistics.HistogramDataset;
 import org.jfree.data.xy.XYSeries;
@@ -36,6 +40,29 @@ final class Plots {
 
   /** Lines y(x) per series, e.g. error rate against the perturbed fraction t. */
   static void lines(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) {
+    save(lineChart(title, xLabel, yLabel, series), file);
+  }
+
+  /**
+   * Lines y(x) per series with a labelled vertical marker at {@code markerX} (e.g. the end of a
+   * warm-up) and a y axis fitted to the data rather than starting at zero.
+   */
+  static void linesWithMarker(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series,
+      double markerX, String markerLabel) {
+    JFreeChart chart = lineChart(title, xLabel, yLabel, series);
+    XYPlot plot = chart.getXYPlot();
+    ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+    ValueMarker marker = new ValueMarker(markerX, Color.GRAY, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
+        10f, new float[] {6f, 4f}, 0f));
+    marker.setLabel(markerLabel);
+    marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+    marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+    marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    plot.addDomainMarker(marker);
+    save(chart, file);
+  }
+
+  private static JFreeChart lineChart(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
     XYSeriesCollection data = new XYSeriesCollection();
     series.forEach(
         (name, points) -> {
@@ -53,7 +80,7 @@ final class Plots {
     }
     plot.setRenderer(renderer);
     style(chart);
-    save(chart, file);
+    return chart;
   }
 
   /** Grouped bars: value[series][category]. */

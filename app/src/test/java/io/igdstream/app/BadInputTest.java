@@ -511,4 +511,27 @@ class BadInputTest {
 
     assertBadInput(r, "igd pipeline", "preact-resnet19");
   }
+
+  // --- bench soak ------------------------------------------------------------------------------
+
+  @Test
+  void soakWithTooFewStepsIsNamed() {
+    assertBadInput(Cli.run("bench", "soak", "--steps", "100", "--warmup-steps", "0"), "igd soak", "--steps must be >= 200, was 100");
+  }
+
+  @Test
+  void soakWithAWarmUpNotBelowTheStepsIsNamed() {
+    assertBadInput(Cli.run("bench", "soak", "--steps", "300", "--warmup-steps", "300"), "igd soak", "--warmup-steps", "was 300");
+  }
+
+  @Test
+  void soakWithStepsOffTheSampleIntervalIsNamed() {
+    assertBadInput(Cli.run("bench", "soak", "--steps", "350", "--warmup-steps", "100"), "igd soak",
+        "multiples of --sample-every 100", "350");
+  }
+
+  @Test
+  void soakWithANonPositiveSampleIntervalIsNamed() {
+    assertBadInput(Cli.run("bench", "soak", "--sample-every", "0"), "igd soak", "--sample-every must be >= 1, was 0");
+  }
 }
