@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.train.IgdStep;
 import io.igdstream.core.train.Sgd;
-import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.BufferPoolMXBean;
@@ -53,9 +53,9 @@ final class SoakBenchmark implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--malloc-trim", description = "Call glibc malloc_trim(0) before each reading: memory glibc holds free "
-      + "(fragmentation) is then returned, so what remains is in use.")
-  boolean mallocTrim;
+  @Option(names = "--no-trim", description = "Do not return glibc's free memory to the OS every "
+      + NativeMemory.TRIM_EVERY + " steps as the trainers do (shows the creep that trimming prevents).")
+  boolean noTrim;
 
   @Option(names = "--out", description = "Directory for bench-soak.json and bench-soak.png.")
   Path out;
@@ -99,6 +99,9 @@ final class SoakBenchmark implements Callable<Integer> {
         for (int i = 1; i <= steps; i++) {
           NDArray[] b = batches.get(i % batches.size());
           igd.step(b[0], b[1], i, Benchmarks.SGD.learningRate());
+          if (!noTrim) {
+            NativeMemory.releaseEvery(i); // as LocalTrainer and KafkaTrainer do
+          }
           if (i % sampleEvery == 0) {
             Sample s = sample(i, heapBytes);
             samples.add(s);
@@ -128,7 +131,7 @@ final class SoakBenchmark implements Callable<Integer> {
     machine.print();
     System.out.printf(Locale.ROOT, "soak: small-cnn IGD step (PGD-10 + teacher gradient + CE(x_adv) + double backprop + SGD), batch %d, "
         + "random data, %d steps, RSS every %d; MALLOC_ARENA_MAX=%s%s%n", batch, steps, sampleEvery, arenas,
-        mallocTrim ? "; malloc_trim(0) before each reading" : "");
+        noTrim ? "; no malloc_trim (--no-trim)" : "; malloc_trim(0) every " + NativeMemory.TRIM_EVERY + " steps, as the trainers do");
     if (pinned) {
       System.out.printf(Locale.ROOT, "JVM heap pinned (-Xms = -Xmx = %d MB): RSS changes are native memory (libtorch, DJL), "
           + "apart from heap pages touched for the first time (%s)%n", heapBytes >> 20,
@@ -150,10 +153,6 @@ final class SoakBenchmark implements Callable<Integer> {
         growth < GOAL_GROWTH ? "met" : "MISSED",
         heapFound ? String.format(Locale.ROOT, "; native (RSS - resident heap) %+.2f %%", 100 * nativeGrowth) : "");
     System.out.printf(Locale.ROOT, "RSS after warm-up: min %.1f MB, max %.1f MB%n", min, max);
-    if (growth >= GOAL_GROWTH && !mallocTrim) {
-      System.out.println("(to tell memory glibc keeps free after libtorch releases it from memory in use, run again with "
-          + "--malloc-trim)");
-    }
     System.out.printf(Locale.ROOT, "%.2f steps/s after warm-up; %d steps in %.1f s%n", rate, steps, (tEnd - t0) / 1e9);
 
     Map<String, Object> result = new LinkedHashMap<>();
@@ -166,7 +165,7 @@ final class SoakBenchmark implements Callable<Integer> {
     result.put("heap_pinned", pinned);
     result.put("heap_max_mb", heapBytes >> 20);
     result.put("malloc_arena_max", arenas);
-    result.put("malloc_trim_before_reading", mallocTrim);
+    result.put("malloc_trim_every_steps", noTrim ? 0 : NativeMemory.TRIM_EVERY);
     result.put("rss_at_warmup_mb", warm.rssMb());
     result.put("rss_end_mb", end.rssMb());
     result.put("growth_after_warmup_pct", 100 * growth);
@@ -233,9 +232,6 @@ final class SoakBenchmark implements Callable<Integer> {
   }
 
   private Sample sample(int step, long heapBytes) {
-    if (mallocTrim) {
-      NativeLibrary.getInstance("c").getFunction("malloc_trim").invokeInt(new Object[] {0L});
-    }
     double direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
         .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum() / 1048576.0;
     long gcs = ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(g -> Math.max(0, g.getCollectionCount())).sum();

@@ -12,6 +12,7 @@ import io.igdstream.core.io.TensorData;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
+import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.model.ModelSpec;
 import io.igdstream.core.train.IgdStep;
 import io.igdstream.core.train.LearningRateSchedule;
@@ -190,6 +191,7 @@ public final class KafkaTrainer {
                 + "); lower igd.train.learning-rate (now " + train.sgd().learningRate() + ")");
           }
           step++;
+          NativeMemory.releaseEvery(step); // keeps resident memory flat (glibc holds freed tensors)
           trained += batch.size();
           epochLossSum += terms.total();
           epochSteps++;

@@ -14,6 +14,7 @@ import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.io.CheckpointException;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.model.ModelSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -139,6 +140,7 @@ public final class LocalTrainer {
                   + "); lower igd.train.learning-rate (now " + settings.sgd().learningRate() + ")");
         }
         globalStep++;
+        NativeMemory.releaseEvery(globalStep); // keeps resident memory flat (glibc holds freed tensors)
         epochLossSum += terms.total();
         listener.onStep(new Progress(epoch, settings.epochs(), batchIndex, perEpoch, globalStep, totalSteps, rate, terms));
         boolean epochDone = globalStep % perEpoch == 0;

@@ -7,6 +7,7 @@ import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.data.Augmentation;
 import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.train.IgdLoss;
 import io.igdstream.core.train.IgdSettings;
 import io.igdstream.schemas.AdversarialSample;
@@ -15,6 +16,7 @@ import io.igdstream.schemas.ImageSample;
 import io.igdstream.schemas.Tensors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.SplittableRandom;
 
 /**
@@ -31,6 +33,8 @@ public final class AdversarialExamples {
   private final Augmentation augmentation;
   private final long seed;
   private final String modelId;
+  /** Batches made, for {@link NativeMemory#releaseEvery}. */
+  private final AtomicLong batches = new AtomicLong();
 
   public AdversarialExamples(
       Classifier teacher, PgdSettings attack, IgdSettings igd, Augmentation augmentation, long seed, String modelId) {
@@ -86,6 +90,7 @@ public final class AdversarialExamples {
         gradient = IgdLoss.teacherGradient(teacher, xt, yt, igd.gradientTarget()).toFloatArray();
       }
     }
+    NativeMemory.releaseEvery(batches.incrementAndGet()); // keeps resident memory flat (glibc holds freed tensors)
     AttackSettings settings =
         AttackSettings.newBuilder()
             .setName("pgd")
