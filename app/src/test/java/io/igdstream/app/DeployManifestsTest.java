@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -17,26 +18,39 @@ import io.igdstream.app.DeployFiles.Doc;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.streams.kafka.TopicSpec;
 import io.igdstream.streams.kafka.TopicsSettings;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
+import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.crdgenerator.annotations.PresentInVersions;
+import io.strimzi.crdgenerator.annotations.RequiredInVersions;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /** k8s/ checked offline against the Kubernetes model and the code (ISSUE 6). */
 class DeployManifestsTest {
 
   static final String PREFIX = "fmnist";
-  static final String STRIMZI = "kafka.strimzi.io/v1beta2";
-  static final Set<String> BUILT_IN = Set.of("v1", "apps/v1", "batch/v1", "networking.k8s.io/v1");
+  /** The Strimzi API version every Strimzi resource here uses (Strimzi 0.49 introduced it, 1.0 serves nothing else). */
+  static final String STRIMZI_VERSION = "v1";
+  static final String STRIMZI = "kafka.strimzi.io/" + STRIMZI_VERSION;
+  static final Set<String> BUILT_IN = Set.of("v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "autoscaling/v2");
   /** Spec fields of the KEDA and Prometheus Operator kinds used here, as their CRDs define them (checked as plain YAML). */
   static final Map<String, Map<String, Set<String>>> CRD_SPEC = Map.of(
       "keda.sh/v1alpha1", Map.of("ScaledObject", Set.of("scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod",
@@ -45,11 +59,11 @@ class DeployManifestsTest {
           "PodMonitor", Set.of("jobLabel", "podTargetLabels", "podMetricsEndpoints", "selector", "namespaceSelector", "sampleLimit",
               "targetLimit", "labelLimit", "labelNameLengthLimit", "labelValueLengthLimit", "attachMetadata", "scrapeClass"),
           "PrometheusRule", Set.of("groups")));
-  /** Fields of the Strimzi kinds used here (spec level), as Strimzi's CRDs define them. */
-  static final Map<String, Set<String>> STRIMZI_SPEC = Map.of(
-      "Kafka", Set.of("kafka", "zookeeper", "entityOperator", "clusterCa", "clientsCa", "cruiseControl", "kafkaExporter", "maintenanceTimeWindows"),
-      "KafkaNodePool", Set.of("replicas", "roles", "storage", "resources", "jvmOptions", "template"),
-      "KafkaTopic", Set.of("topicName", "partitions", "replicas", "config"));
+  /** Annotations Strimzi ignores since 0.48: KRaft and node pools are the only mode (the only one v1 can express). */
+  static final Set<String> RETIRED_STRIMZI_ANNOTATIONS = Set.of("strimzi.io/node-pools", "strimzi.io/kraft");
+  /** The Strimzi kinds used here and their classes in Strimzi's own model (io.strimzi:api). */
+  static final Map<String, Class<? extends HasMetadata>> STRIMZI_KINDS = Map.of(
+      "Kafka", Kafka.class, "KafkaNodePool", KafkaNodePool.class, "KafkaTopic", KafkaTopic.class);
 
   static List<Doc> resources() {
     return DeployFiles.k8sDocs().stream().filter(d -> !"Kustomization".equals(d.tree().get("kind"))).toList();
@@ -91,12 +105,11 @@ class DeployManifestsTest {
         List<String> unknown = new ArrayList<>();
         unknownFields(parsed, kind, unknown, new IdentityHashMap<>());
         assertEquals(List.of(), unknown, d + ": fields the Kubernetes model does not define");
-      } else if (api.equals(STRIMZI)) {
-        Set<String> allowed = STRIMZI_SPEC.get(kind);
-        assertNotNull(allowed, d + ": unexpected Strimzi kind " + kind);
-        Set<String> unknown = new java.util.TreeSet<>(map(d.tree().get("spec"), d + " spec").keySet());
-        unknown.removeAll(allowed);
-        assertEquals(Set.of(), unknown, d + ": fields " + kind + " does not define");
+      } else if (api.startsWith("kafka.strimzi.io/")) {
+        assertEquals(STRIMZI, api, d + ": Strimzi resources use " + STRIMZI);
+        Class<? extends HasMetadata> model = STRIMZI_KINDS.get(kind);
+        assertNotNull(model, d + ": unexpected Strimzi kind " + kind);
+        assertEquals(List.of(), strimziProblems(d.text(), model, isBase(d)), d + ": not a valid " + STRIMZI + " " + kind);
       } else if (CRD_SPEC.containsKey(api)) {
         Set<String> allowed = CRD_SPEC.get(api).get(kind);
         assertNotNull(allowed, d + ": unexpected " + api + " kind " + kind);
@@ -104,33 +117,56 @@ class DeployManifestsTest {
         unknown.removeAll(allowed);
         assertEquals(Set.of(), unknown, d + ": fields " + kind + " does not define");
       } else {
-        fail(d + ": unexpected apiVersion " + api + " (Strimzi resources use " + STRIMZI + ")");
+        fail(d + ": unexpected apiVersion " + api);
       }
     }
   }
 
-  /** Collects paths of fields that landed in a model object's additionalProperties. */
+  /** Collects paths of fields that landed in a model object's additionalProperties (fabric8's and Strimzi's models). */
   static void unknownFields(Object o, String path, List<String> out, Map<Object, Boolean> seen) {
+    walk(o, path, new ModelVisitor() {
+      @Override
+      public void property(Object owner, Method getter, Object value, String ownerPath) {
+        if (getter.getName().equals("getAdditionalProperties") && value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+          out.add(ownerPath + ": " + extra.keySet());
+        }
+      }
+    }, seen);
+  }
+
+  /** What {@link #walk} reports: every model object it enters and every property (getter) of one. */
+  interface ModelVisitor {
+    default void enter(Object model, String path) {}
+
+    default void property(Object owner, Method getter, Object value, String ownerPath) {}
+  }
+
+  static boolean isModel(Class<?> c) {
+    return c.getName().startsWith("io.fabric8.kubernetes.api.model") || c.getName().startsWith("io.strimzi.api.kafka.model");
+  }
+
+  /** Walks a parsed manifest through its getters, into lists, maps and nested model objects. */
+  static void walk(Object o, String path, ModelVisitor visitor, Map<Object, Boolean> seen) {
     if (o == null || seen.put(o, true) != null) {
       return;
     }
     if (o instanceof Collection<?> c) {
       int i = 0;
       for (Object e : c) {
-        unknownFields(e, path + "[" + i++ + "]", out, seen);
+        walk(e, path + "[" + i++ + "]", visitor, seen);
       }
       return;
     }
     if (o instanceof Map<?, ?> m) {
-      m.forEach((k, v) -> unknownFields(v, path + "." + k, out, seen));
+      m.forEach((k, v) -> walk(v, path + "." + k, visitor, seen));
       return;
     }
-    if (!o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+    if (!isModel(o.getClass())) {
       return;
     }
+    visitor.enter(o, path);
     for (Method g : o.getClass().getMethods()) {
-      if (g.getParameterCount() != 0 || Modifier.isStatic(g.getModifiers()) || !g.getName().startsWith("get")
-          || g.getDeclaringClass() == Object.class) {
+      if (!isGetter(g)) {
         continue;
       }
       Object v;
@@ -139,14 +175,138 @@ class DeployManifestsTest {
       } catch (ReflectiveOperationException e) {
         continue;
       }
-      if (g.getName().equals("getAdditionalProperties")) {
-        if (v instanceof Map<?, ?> extra && !extra.isEmpty()) {
-          out.add(path + ": " + extra.keySet());
-        }
-      } else {
-        unknownFields(v, path + "." + g.getName().substring(3), out, seen);
+      visitor.property(o, g, v, path);
+      if (!g.getName().equals("getAdditionalProperties")) {
+        walk(v, path + "." + fieldName(g), visitor, seen);
       }
     }
+  }
+
+  static boolean isGetter(Method g) {
+    if (g.getParameterCount() != 0 || Modifier.isStatic(g.getModifiers()) || g.isBridge() || g.getDeclaringClass() == Object.class) {
+      return false;
+    }
+    String n = g.getName();
+    return n.startsWith("get") && n.length() > 3
+        || n.startsWith("is") && n.length() > 2 && (g.getReturnType() == boolean.class || g.getReturnType() == Boolean.class);
+  }
+
+  /** The manifest field a getter reads: its {@code @JsonProperty} name, else the bean name. */
+  static String fieldName(Method g) {
+    JsonProperty json = g.getAnnotation(JsonProperty.class);
+    if (json != null && !json.value().isEmpty()) {
+      return json.value();
+    }
+    String n = g.getName().substring(g.getName().startsWith("is") ? 2 : 3);
+    return Character.toLowerCase(n.charAt(0)) + n.substring(1);
+  }
+
+  /**
+   * Parses a Strimzi resource into Strimzi's model and lists what is wrong with it for {@link
+   * #STRIMZI_VERSION}: fields the model does not define (its additionalProperties), fields and
+   * {@code type:} variants set that Strimzi marks {@code @PresentInVersions} without that version
+   * (v1 dropped e.g. spec.zookeeper, spec.kafka.replicas/storage/resources, spec.jmxTrans, the
+   * keycloak/opa authorizations), and, for a complete resource (not an overlay's patch), fields
+   * {@code @RequiredInVersions} or {@code @JsonProperty(required = true)} left out (v1 requires spec).
+   */
+  static List<String> strimziProblems(String yaml, Class<? extends HasMetadata> model, boolean complete) {
+    HasMetadata r;
+    try {
+      r = Serialization.unmarshal(yaml, model);
+    } catch (RuntimeException e) {
+      return List.of("does not parse into " + model.getName() + ": " + e + (e.getCause() == null ? "" : ": " + e.getCause()));
+    }
+    List<String> out = new ArrayList<>();
+    List<String> served = strimziVersions(model);
+    if (!served.contains(STRIMZI_VERSION)) {
+      out.add(model.getSimpleName() + " serves " + served + ", not " + STRIMZI_VERSION);
+    }
+    String kind = model.getSimpleName();
+    Map<String, String> annotations = r.getMetadata() == null ? null : r.getMetadata().getAnnotations();
+    if (annotations != null) {
+      annotations.keySet().stream().filter(RETIRED_STRIMZI_ANNOTATIONS::contains)
+          .forEach(a -> out.add(kind + ".metadata.annotations: " + a + " is ignored since Strimzi 0.48"));
+    }
+    unknownFields(r, kind, out, new IdentityHashMap<>());
+    walk(r, kind, new ModelVisitor() {
+      @Override
+      public void enter(Object o, String path) {
+        PresentInVersions type = o.getClass().getAnnotation(PresentInVersions.class);
+        if (type != null && !inVersions(type.value(), STRIMZI_VERSION)) {
+          out.add(path + ": " + o.getClass().getSimpleName() + " exists in " + type.value() + ", not " + STRIMZI_VERSION);
+        }
+      }
+
+      @Override
+      public void property(Object owner, Method g, Object v, String ownerPath) {
+        if (!owner.getClass().getName().startsWith("io.strimzi.")) {
+          return;
+        }
+        String path = ownerPath + "." + fieldName(g);
+        PresentInVersions present = g.getAnnotation(PresentInVersions.class);
+        if (present != null && !inVersions(present.value(), STRIMZI_VERSION) && isSet(owner, g, v)) {
+          out.add(path + " exists in " + present.value() + ", not " + STRIMZI_VERSION);
+        }
+        RequiredInVersions required = g.getAnnotation(RequiredInVersions.class);
+        JsonProperty json = g.getAnnotation(JsonProperty.class);
+        if (complete && v == null
+            && (required != null && inVersions(required.value(), STRIMZI_VERSION) || json != null && json.required())) {
+          out.add(path + " is required in " + STRIMZI_VERSION);
+        }
+      }
+    }, new IdentityHashMap<>());
+    return out;
+  }
+
+  /** The versions a Strimzi kind is served in (its public static VERSIONS). */
+  @SuppressWarnings("unchecked")
+  static List<String> strimziVersions(Class<?> model) {
+    try {
+      return (List<String>) model.getField("VERSIONS").get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(model + " has no VERSIONS", e);
+    }
+  }
+
+  /** Set in the manifest: not null, not empty, not the value a fresh model object has. */
+  static boolean isSet(Object owner, Method getter, Object value) {
+    if (value == null || value instanceof Collection<?> c && c.isEmpty() || value instanceof Map<?, ?> m && m.isEmpty()) {
+      return false;
+    }
+    try {
+      return !value.equals(getter.invoke(owner.getClass().getConstructor().newInstance()));
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
+  }
+
+  private static final Pattern API_VERSION = Pattern.compile("v(\\d+)(?:(alpha|beta)(\\d+))?");
+
+  /** A Kubernetes API version as (major, stage: alpha 0 / beta 1 / GA 2, minor), ordered v1alpha1 < v1beta2 < v1 < v2. */
+  static int[] versionOrder(String version) {
+    Matcher m = API_VERSION.matcher(version);
+    assertTrue(m.matches(), "not an API version: " + version);
+    int stage = m.group(2) == null ? 2 : m.group(2).equals("beta") ? 1 : 0;
+    return new int[] {Integer.parseInt(m.group(1)), stage, m.group(3) == null ? 0 : Integer.parseInt(m.group(3))};
+  }
+
+  /**
+   * Whether a Strimzi version range holds a version. The forms are those of Strimzi's VersionRange:
+   * {@code all}, {@code empty}, {@code v1beta2}, {@code v1+}, {@code v1alpha1-v1beta2}.
+   */
+  static boolean inVersions(String range, String version) {
+    if (range.equals("all") || range.equals("empty")) {
+      return range.equals("all");
+    }
+    int[] v = versionOrder(version);
+    if (range.endsWith("+")) {
+      return Arrays.compare(versionOrder(range.substring(0, range.length() - 1)), v) <= 0;
+    }
+    int dash = range.indexOf('-');
+    if (dash > 0) {
+      return Arrays.compare(versionOrder(range.substring(0, dash)), v) <= 0 && Arrays.compare(v, versionOrder(range.substring(dash + 1))) <= 0;
+    }
+    return Arrays.equals(versionOrder(range), v);
   }
 
   @Test
@@ -170,20 +330,115 @@ class DeployManifestsTest {
   }
 
   @Test
+  void theStrimziChecksCanFail() {
+    // v1beta2-only fields, a misspelt one, a v1beta2-only authorization type: all reported
+    List<String> kafka = strimziProblems("""
+        apiVersion: kafka.strimzi.io/v1
+        kind: Kafka
+        metadata: {name: x, annotations: {strimzi.io/kraft: enabled}}
+        spec:
+          zookeeper: {replicas: 3, storage: {type: ephemeral}}
+          kafka:
+            replicas: 3
+            storage: {type: ephemeral}
+            listners: []
+            listeners: [{name: plain, port: 9092, type: internal, tls: false}]
+            authorization: {type: opa, url: "http://opa"}
+        """, Kafka.class, true);
+    for (String expected : List.of("Kafka.spec.zookeeper exists in v1beta2", "Kafka.spec.kafka.replicas exists in v1beta2",
+        "Kafka.spec.kafka.storage exists in v1beta2", "Kafka.spec.kafka: [listners]", "KafkaAuthorizationOpa exists in v1beta2",
+        "strimzi.io/kraft is ignored")) {
+      assertTrue(kafka.stream().anyMatch(p -> p.contains(expected)), expected + " not in " + kafka);
+    }
+    assertEquals(6, kafka.size(), kafka.toString());
+    // v1 requires spec (and Kafka's spec.kafka); a patch may leave them out
+    assertEquals(List.of("KafkaTopic.spec is required in v1"), strimziProblems("""
+        apiVersion: kafka.strimzi.io/v1
+        kind: KafkaTopic
+        metadata: {name: t}
+        """, KafkaTopic.class, true));
+    String emptySpec = """
+        apiVersion: kafka.strimzi.io/v1
+        kind: Kafka
+        metadata: {name: x}
+        spec: {}
+        """;
+    assertEquals(List.of("Kafka.spec.kafka is required in v1"), strimziProblems(emptySpec, Kafka.class, true));
+    assertEquals(List.of(), strimziProblems(emptySpec, Kafka.class, false));
+  }
+
+  @Test
+  void strimziVersionRangesReadAsStrimziWritesThem() {
+    assertFalse(inVersions("v1beta2", "v1"));
+    assertFalse(inVersions("v1alpha1-v1beta2", "v1"));
+    assertTrue(inVersions("v1alpha1-v1beta2", "v1beta1"));
+    assertTrue(inVersions("v1+", "v1"));
+    assertTrue(inVersions("v1beta2+", "v1"));
+    assertFalse(inVersions("v1+", "v1beta2"));
+    assertTrue(inVersions("all", "v1"));
+    assertFalse(inVersions("empty", "v1"));
+    // the annotations are read at all (their declaring jar is not on the class path; see PresentInVersions)
+    assertEquals(List.of("v1", "v1beta2"), strimziVersions(Kafka.class));
+  }
+
+  static List<Doc> kustomizations() {
+    return DeployFiles.k8sDocs().stream().filter(d -> "Kustomization".equals(d.tree().get("kind"))).toList();
+  }
+
+  /** kind/name of each resource of the base. */
+  static Set<String> baseIds() {
+    return resources().stream().filter(DeployManifestsTest::isBase).map(DeployManifestsTest::id).collect(Collectors.toSet());
+  }
+
+  static String id(Doc d) {
+    return id(d.tree());
+  }
+
+  static String id(Map<String, Object> tree) {
+    return tree.get("kind") + "/" + at(tree, "metadata.name");
+  }
+
+  /** The documents of a kustomization's patches: the files they name and the inline ones, parsed. */
+  static List<Map<String, Object>> patches(Doc k) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (k.tree().get("patches") == null) {
+      return out;
+    }
+    for (Object o : list(k.tree().get("patches"), k + " patches")) {
+      Map<String, Object> p = map(o, k + " patch");
+      assertTrue(p.get("path") != null ^ p.get("patch") != null, k + ": a patch has a path or an inline patch: " + p);
+      if (p.get("path") != null) {
+        Path file = k.file().getParent().resolve(String.valueOf(p.get("path")));
+        assertTrue(Files.exists(file), k + " refers to missing " + p.get("path"));
+        DeployFiles.docs(file).forEach(d -> out.add(d.tree()));
+      } else {
+        out.add(map(new Load(LoadSettings.builder().build()).loadFromString(String.valueOf(p.get("patch"))), k + " inline patch"));
+      }
+      if (p.get("target") != null) {
+        Map<String, Object> target = map(p.get("target"), k + " patch target");
+        assertTrue(baseIds().contains(target.get("kind") + "/" + target.get("name")), k + ": patch target " + target + " is not in base");
+      }
+    }
+    return out;
+  }
+
+  @Test
   void kustomizationsNameFilesThatExist() {
-    List<Doc> ks = DeployFiles.k8sDocs().stream().filter(d -> "Kustomization".equals(d.tree().get("kind"))).toList();
-    assertEquals(3, ks.size(), "base, overlays/cpu, overlays/gpu");
+    List<Doc> ks = kustomizations();
+    assertEquals(List.of("base", "cpu", "gpu", "hpa"), ks.stream().map(k -> k.file().getParent().getFileName().toString()).toList());
+    Set<String> base = baseIds();
     for (Doc k : ks) {
       Path dir = k.file().getParent();
       List<String> refs = new ArrayList<>();
       if (k.tree().get("resources") != null) {
         refs.addAll(strings(k.tree().get("resources"), k + " resources"));
       }
-      if (k.tree().get("patches") != null) {
-        list(k.tree().get("patches"), k + " patches").forEach(p -> refs.add(String.valueOf(map(p, "patch").get("path"))));
-      }
       for (String r : refs) {
         assertTrue(Files.exists(dir.resolve(r)), k + " refers to missing " + r);
+      }
+      // an overlay's patches change (or delete) resources the base has
+      for (Map<String, Object> p : patches(k)) {
+        assertTrue(base.contains(id(p)), k + ": patch on " + id(p) + ", which the base does not have " + base);
       }
       if (dir.endsWith("base")) {
         try (var s = Files.list(dir)) {
@@ -243,7 +498,7 @@ class DeployManifestsTest {
     Files.writeString(file, hocon);
     var config = Settings.load(file, Map.of()); // rejects unknown igd keys
     assertEquals("igd-kafka-kafka-bootstrap:9092", config.getString("igd.kafka.bootstrap-servers"));
-    String bootstrapService = resources().stream().filter(d -> "Kafka".equals(d.tree().get("kind")))
+    String bootstrapService = resources().stream().filter(d -> isBase(d) && "Kafka".equals(d.tree().get("kind")))
         .map(d -> at(d.tree(), "metadata.name") + "-kafka-bootstrap:" + map(list(at(d.tree(), "spec.kafka.listeners"), "listeners").get(0), "l").get("port"))
         .findFirst().orElseThrow();
     assertEquals(bootstrapService, config.getString("igd.kafka.bootstrap-servers"), "bootstrap servers = Strimzi's bootstrap service");
@@ -267,7 +522,7 @@ class DeployManifestsTest {
   void aKafkaTopicPerTopicWithTheSettingsOfTheCode() {
     Map<String, Map<String, Object>> byName = new HashMap<>();
     String cluster = null;
-    for (Doc d : resources()) {
+    for (Doc d : resources().stream().filter(DeployManifestsTest::isBase).toList()) {
       if ("KafkaTopic".equals(d.tree().get("kind"))) {
         byName.put(String.valueOf(at(d.tree(), "spec.topicName")), d.tree());
       } else if ("Kafka".equals(d.tree().get("kind"))) {
@@ -289,7 +544,7 @@ class DeployManifestsTest {
     }
     // the brokers accept the largest record batch of any topic
     long largest = specs.stream().mapToLong(s -> Long.parseLong(s.config().get("max.message.bytes"))).max().orElseThrow();
-    Map<String, Object> kafka = resources().stream().filter(d -> "Kafka".equals(d.tree().get("kind"))).findFirst().orElseThrow().tree();
+    Map<String, Object> kafka = resources().stream().filter(d -> isBase(d) && "Kafka".equals(d.tree().get("kind"))).findFirst().orElseThrow().tree();
     Map<String, Object> brokerConfig = map(at(kafka, "spec.kafka.config"), "kafka config");
     assertTrue(((Number) brokerConfig.get("message.max.bytes")).longValue() >= largest, "message.max.bytes");
     assertTrue(((Number) brokerConfig.get("replica.fetch.max.bytes")).longValue() >= largest, "replica.fetch.max.bytes");

@@ -43,8 +43,9 @@ class DeployMonitoringTest {
 
   static final String PREFIX = DeployManifestsTest.PREFIX;
 
+  /** The base's resources of a kind (overlays are checked in DeployHpaOverlayTest and DeployManifestsTest). */
   static List<Doc> kind(String kind) {
-    return DeployManifestsTest.resources().stream().filter(d -> kind.equals(d.tree().get("kind"))).toList();
+    return DeployManifestsTest.resources().stream().filter(d -> DeployManifestsTest.isBase(d) && kind.equals(d.tree().get("kind"))).toList();
   }
 
   static Doc named(String kind, String name) {
@@ -277,7 +278,7 @@ class DeployMonitoringTest {
 
   @Test
   void podMonitorScrapesEveryLongRunningRoleOnItsMetricsPort() {
-    Doc pm = kind("PodMonitor").stream().findFirst().orElseThrow(() -> new AssertionError("no PodMonitor"));
+    Doc pm = named("PodMonitor", "igd-stream");
     Map<String, Object> selector = map(at(pm.tree(), "spec.selector"), pm + " selector");
     List<Object> endpoints = list(at(pm.tree(), "spec.podMetricsEndpoints"), pm + " endpoints");
     assertEquals(1, endpoints.size());
