@@ -24,9 +24,10 @@ import java.util.TreeMap;
  * abandoned one, e.g. from a trainer that died mid-publish). Not the lowest version: chunks of
  * versions far ahead whose header never comes would then be kept for good and every later
  * snapshot, being older, turned away. Evicted versions, and incomplete ones a newer complete
- * snapshot supersedes, are listed by {@link #drainAbandoned} for dead-lettering. Records that cannot belong to a valid snapshot are rejected with
- * a {@link RecordDecodingException} (BAD_CHUNK or OVERSIZE), to be dead-lettered; a version whose
- * payload fails its digest is discarded and rejected the same way. Not thread-safe: one per stream.
+ * snapshot supersedes, are listed by {@link #drainAbandoned} for dead-lettering. Records that
+ * cannot belong to a valid snapshot are rejected with a {@link RecordDecodingException} (BAD_CHUNK
+ * or OVERSIZE), to be dead-lettered; a version whose payload fails its digest is discarded and
+ * rejected the same way. Not thread-safe: one per stream.
  */
 public final class SnapshotAssembler {
 
@@ -42,8 +43,9 @@ public final class SnapshotAssembler {
   private final List<Abandoned> abandoned = new ArrayList<>();
 
   /**
-   * An incomplete version evicted to make room for another: its records can never make a snapshot
-   * now, so a follower dead-letters them rather than dropping them silently.
+   * An incomplete version given up on (evicted to make room for another, or superseded by a newer
+   * complete snapshot): its records can never make a snapshot now, so a follower dead-letters them
+   * rather than dropping them silently.
    *
    * @param chunks chunks it had received
    * @param chunkCount chunks it needed (0 if none had said)
@@ -74,7 +76,7 @@ public final class SnapshotAssembler {
     return newest < 0 ? OptionalLong.empty() : OptionalLong.of(newest);
   }
 
-  /** The versions evicted incomplete since the last call, oldest first; clears the list. */
+  /** The versions given up on since the last call, in the order they were; clears the list. */
   public List<Abandoned> drainAbandoned() {
     List<Abandoned> out = List.copyOf(abandoned);
     abandoned.clear();

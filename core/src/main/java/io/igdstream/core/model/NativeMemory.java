@@ -7,9 +7,9 @@ import com.sun.jna.NativeLibrary;
  * Gives memory that glibc holds free back to the operating system ({@code malloc_trim(0)}).
  * libtorch allocates and frees tensors of many sizes every step; glibc keeps the freed pages in its
  * arenas, so without this the resident size of a training process creeps up by about 0.3 MB per
- * IGD step for as long as it runs (measured by {@code igd bench soak --no-trim}), though nothing
- * leaks. Trimming every hundred steps keeps it flat and costs a few milliseconds. Where there is no
- * glibc (musl, macOS) it does nothing.
+ * IGD step for as long as it runs (measured by {@code igd bench soak --no-trim}). Trimming every
+ * hundred steps cuts that creep about tenfold (docs/BENCHMARKS.md) and costs a few milliseconds.
+ * Where there is no glibc (musl, macOS) it does nothing.
  */
 public final class NativeMemory {
 
@@ -19,11 +19,6 @@ public final class NativeMemory {
   private static final Function MALLOC_TRIM = lookup();
 
   private NativeMemory() {}
-
-  /** Whether {@link #release} does anything here. */
-  public static boolean available() {
-    return MALLOC_TRIM != null;
-  }
 
   /** Returns glibc's free memory to the OS; true if it released any. */
   public static boolean release() {
