@@ -11,6 +11,7 @@ import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.NativeMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * The double backprop leaves a reference cycle on every .grad it writes unless it is detached
  * (STACK.md): 30–80 MB per step. With the fix resident memory is flat. Surefire runs this class
  * in a JVM of its own (tag "memory") with a pinned, pre-touched heap and MALLOC_ARENA_MAX=2, so RSS
- * changes here are native memory.
+ * changes here are native memory. glibc's free pages are returned before each reading, as the
+ * trainers do every 100 steps ({@link NativeMemory}): what remains is memory in use.
  */
 @Tag("slow")
 @Tag("memory")
@@ -43,6 +45,7 @@ class IgdMemoryTest {
       for (int i = 1; i <= 200; i++) {
         step.step(xy[0], xy[1], i, 0.01);
         if (i % 25 == 0) {
+          NativeMemory.release(); // RSS then counts memory in use, not pages glibc keeps free (bench soak)
           long rss = residentKb();
           trace.append(i).append(':').append(rss / 1024).append("MB ");
           if (i == 50) {
@@ -50,6 +53,7 @@ class IgdMemoryTest {
           }
         }
       }
+      NativeMemory.release();
       long at200 = residentKb();
       double growth = (double) (at200 - at50) / at50;
       System.out.println("IGD RSS trace (batch 64): " + trace + "growth 50→200: " + String.format("%.2f%%", 100 * growth));
