@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.igdstream.schemas.AdversarialSample;
 import io.igdstream.schemas.AssembledSnapshot;
 import io.igdstream.schemas.AvroCodec;
+import io.igdstream.schemas.RecordDecodingException;
 import io.igdstream.schemas.RobustnessReport;
 import io.igdstream.schemas.SnapshotAssembler;
 import io.igdstream.schemas.SnapshotChunk;
@@ -159,12 +160,22 @@ class PipelineCommandTest {
     AvroCodec<SnapshotHeader> headers = AvroCodec.of(SnapshotHeader.class);
     AvroCodec<SnapshotChunk> chunks = AvroCodec.of(SnapshotChunk.class);
     long[] newest = {-1};
+    long[] rejected = {0};
     TopicScan.scan(kafka, topics.snapshots(), Duration.ofMinutes(1), r -> {
       String type = AvroCodec.typeOf(r.value()).orElseThrow();
-      Optional<AssembledSnapshot> done = type.endsWith("SnapshotHeader")
-          ? assembler.accept(headers.decode(r.value())) : assembler.accept(chunks.decode(r.value()));
-      done.ifPresent(s -> newest[0] = s.header().getVersion());
+      try {
+        Optional<AssembledSnapshot> done = type.endsWith("SnapshotHeader")
+            ? assembler.accept(headers.decode(r.value())) : assembler.accept(chunks.decode(r.value()));
+        done.ifPresent(s -> newest[0] = s.header().getVersion());
+      } catch (RecordDecodingException e) {
+        // as the followers do (they dead-letter it): a killed trainer's half-published version that
+        // its resumed life publishes again with other weights conflicts with the first chunks
+        rejected[0]++;
+      }
     });
+    if (rejected[0] > 0) {
+      System.out.println("pipeline test: " + rejected[0] + " snapshot records conflicted with an earlier publication of their version");
+    }
     long steps = (long) Math.ceil(train * epochs / (double) batch);
     assertEquals((steps + snapshotEvery - 1) / snapshotEvery, newest[0], "the final snapshot reassembles with a verified hash");
 
