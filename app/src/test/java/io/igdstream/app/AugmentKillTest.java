@@ -208,14 +208,10 @@ class AugmentKillTest {
   }
 
   private static Process augment(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path teacher, Path log) throws Exception {
-    List<String> cmd = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-Xss4m", "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), IgdCommand.class.getName(),
+    return ChildIgd.start("1g", log, List.of(
         "augment", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
         "--teacher", teacher.toString(), "--epochs", Integer.toString(EPOCHS), "--max-lag", "1000000",
-        "--config", conf.toString(), "--metrics-port", "-1");
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+        "--config", conf.toString(), "--metrics-port", "-1"));
   }
 
   /** Records on {ns}.train.adversarial now. */

@@ -111,13 +111,9 @@ class EvaluatorKillTest {
 
   private static Process evaluate(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path out, Path log)
       throws Exception {
-    List<String> cmd = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-Xss4m", "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), IgdCommand.class.getName(),
+    return ChildIgd.start("1g", log, List.of(
         "evaluate", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
-        "--config", conf.toString(), "--metrics-port", "-1", "--until-final", "--out", out.toString());
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+        "--config", conf.toString(), "--metrics-port", "-1", "--until-final", "--out", out.toString()));
   }
 
   /** Waits until the reports topic holds {@code count} records (or the process died); returns the count. */

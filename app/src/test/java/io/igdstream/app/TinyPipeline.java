@@ -31,18 +31,16 @@ final class TinyPipeline {
         "igd.corrupt.corruptions = [gaussian_noise]", "igd.corrupt.severities = [1]", ""));
   }
 
-  /** Starts the pipeline; {@code bootstrapServers} null runs its own embedded broker. Output goes to {@code log}. */
+  /** Starts the pipeline; {@code bootstrapServers} null runs its own embedded broker. Output is appended to {@code log}. */
   static Process start(Path conf, Path out, Path log, String bootstrapServers) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-Xss4m", "-Xmx2g",
-        "-cp", System.getProperty("java.class.path"), IgdCommand.class.getName(),
+    List<String> args = new ArrayList<>(List.of(
         "pipeline", "--dataset", BadInputTest.idxFixture(), "--train-limit", Integer.toString(TRAIN), "--test-limit", "60",
         "--epochs", Integer.toString(EPOCHS), "--teacher-epochs", "1", "--evaluate-every", "2", "--metrics-port", "-1",
         "--progress-every", "5", "--config", conf.toString(), "--out", out.toString()));
     if (bootstrapServers != null) {
-      cmd.addAll(List.of("--bootstrap-servers", bootstrapServers));
+      args.addAll(List.of("--bootstrap-servers", bootstrapServers));
     }
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildIgd.start("2g", log, args);
   }
 
   /** The trainer's checkpoint directory of a run. */

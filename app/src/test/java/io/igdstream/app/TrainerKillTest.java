@@ -194,14 +194,9 @@ class TrainerKillTest {
   }
 
   private static Process train(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path out) throws Exception {
-    List<String> cmd = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-Xss4m", "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), IgdCommand.class.getName(),
+    return ChildIgd.start("1g", out.resolveSibling(out.getFileName() + ".log"), List.of(
         "train", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
-        "--epochs", Integer.toString(EPOCHS), "--config", conf.toString(), "--metrics-port", "-1", "--out", out.toString());
-    Path log = out.resolveSibling(out.getFileName() + ".log");
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+        "--epochs", Integer.toString(EPOCHS), "--config", conf.toString(), "--metrics-port", "-1", "--out", out.toString()));
   }
 
   /** The step of the newest checkpoint file in {@code out}, -1 if none. */
