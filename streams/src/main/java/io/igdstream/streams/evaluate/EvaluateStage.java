@@ -374,17 +374,7 @@ public final class EvaluateStage {
    * stands in for an evaluation, so waiters and {@link #latest} see it, and nothing is produced.
    */
   private void restored(SnapshotFollower.Loaded loaded, io.igdstream.schemas.RobustnessReport stored) {
-    ModelSpec spec = loaded.model().spec();
-    Map<String, Object> reportSettings = new java.util.LinkedHashMap<>();
-    if (stored.getPgdEps() != null) {
-      reportSettings.put("pgd_eps", stored.getPgdEps());
-    }
-    if (stored.getPgdSteps() != null) {
-      reportSettings.put("pgd_steps", stored.getPgdSteps());
-    }
-    RobustnessReport report = new RobustnessReport(stored.getDataset(), spec.channels(), spec.height(), spec.width(),
-        stored.getSamples(), stored.getJointCorrect(), stored.getSeed(), reportSettings,
-        List.of(ReportRecords.fromAvro(stored)), stored.getSeconds());
+    RobustnessReport report = ReportRecords.reportFromAvro(stored, loaded.model().spec());
     Evaluation e = new Evaluation(loaded.version(), loaded.isFinal(), report, 0, 0);
     if (latest == null || latest.version() < e.version()) {
       latest = e;

@@ -2,6 +2,7 @@ package io.igdstream.streams.evaluate;
 
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.core.model.ModelSpec;
 import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.CorruptionError;
 import io.igdstream.schemas.FractionError;
@@ -147,6 +148,22 @@ public final class ReportRecords {
         r.getIoaWhite(),
         corruptionRates(r.getCorruptions()),
         List.of());
+  }
+
+  /**
+   * A one-model core report of an Avro record, for images of {@code spec} (the record does not
+   * carry the image shape): PGD's eps and steps back into the settings, no per-sample data.
+   */
+  public static RobustnessReport reportFromAvro(io.igdstream.schemas.RobustnessReport r, ModelSpec spec) {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    if (r.getPgdEps() != null) {
+      settings.put("pgd_eps", r.getPgdEps());
+    }
+    if (r.getPgdSteps() != null) {
+      settings.put("pgd_steps", r.getPgdSteps());
+    }
+    return new RobustnessReport(r.getDataset(), spec.channels(), spec.height(), spec.width(), r.getSamples(),
+        r.getJointCorrect(), r.getSeed(), settings, List.of(fromAvro(r)), r.getSeconds());
   }
 
   private static Number setting(RobustnessReport report, String name) {

@@ -65,6 +65,23 @@ class ReportRecordsTest {
   }
 
   @Test
+  void aStoredRecordBecomesAOneModelReportForTheSnapshotsImageShape() {
+    ModelResult model = Results.full("igd-small-cnn", 17);
+    io.igdstream.core.eval.RobustnessReport report =
+        ReportRecords.reportFromAvro(throughKafka(model), new io.igdstream.core.model.ModelSpec(1, 28, 28, 10));
+
+    assertEquals("fashion-mnist", report.dataset());
+    assertEquals(List.of(1, 28, 28), List.of(report.channels(), report.height(), report.width()));
+    assertEquals(48, report.samples());
+    assertEquals(31, report.jointCorrect());
+    assertEquals(5L, report.seed());
+    assertEquals(Map.of("pgd_eps", 0.1, "pgd_steps", 20), report.settings());
+    assertEquals(Map.of("clean", 1.5, "pgd", 12.25), report.seconds());
+    assertEquals(1, report.models().size());
+    assertCarried(model, report.models().get(0));
+  }
+
+  @Test
   void testsNotRunStayNullAndCorruptionsEmpty() {
     ModelResult model = Results.cleanOnly("nat-small-cnn", 3);
     RobustnessReport avro = throughKafka(model);
