@@ -17,9 +17,11 @@ import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -57,7 +59,7 @@ public final class SnapshotFollower implements AutoCloseable {
   /** The first record of each version being assembled: what an abandoned version's dead letter points at. */
   private final TreeMap<Long, ConsumerRecord<byte[], byte[]>> firstRecords = new TreeMap<>();
   /** Versions already dead-lettered (a bad chunk, a failed digest): not dead-lettered again when abandoned. */
-  private final java.util.TreeSet<Long> rejectedVersions = new java.util.TreeSet<>();
+  private final TreeSet<Long> rejectedVersions = new TreeSet<>();
   /** The version of the record being accepted, -1 if none of this model. */
   private long acceptingVersion = -1;
   private final GradientThread gradient = GradientThread.shared();
@@ -200,7 +202,7 @@ public final class SnapshotFollower implements AutoCloseable {
         continue; // its records are leftovers of a version already dead-lettered
       }
       ConsumerRecord<byte[], byte[]> first = firstRecords.getOrDefault(a.version(), current);
-      String why = String.format(java.util.Locale.ROOT,
+      String why = String.format(Locale.ROOT,
           "snapshot %s v%d abandoned incomplete: %d of %s chunks, %s; newer snapshot records arrived", modelId,
           a.version(), a.chunks(), a.chunkCount() > 0 ? Integer.toString(a.chunkCount()) : "?",
           a.hadHeader() ? "header received" : "no header");
