@@ -9,8 +9,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code igd bench all}: every benchmark in turn with its defaults, each printing its table (and JSON under --out). */
-@Command(name = "all", mixinStandardHelpOptions = true,
+/**
+ * {@code igd bench all}: every benchmark in turn with its defaults, each printing its table (and
+ * JSON under --out).
+ */
+@Command(
+    name = "all",
+    mixinStandardHelpOptions = true,
     description = "Run every benchmark: step, corruptions, offload, kafka-path, augment, soak.")
 final class AllBenchmarks implements Callable<Integer> {
 

@@ -20,7 +20,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code igd augment}: the adversarial-example worker; start several with the same prefix to scale out. */
+/**
+ * {@code igd augment}: the adversarial-example worker; start several with the same prefix to scale
+ * out.
+ */
 @Command(
     name = "augment",
     mixinStandardHelpOptions = true,
@@ -32,13 +35,21 @@ final class AugmentCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
-  @Option(names = "--teacher", required = true, description = "The frozen NAT teacher (model file from igd train-local --method nat).")
+  @Option(
+      names = "--teacher",
+      required = true,
+      description = "The frozen NAT teacher (model file from igd train-local --method nat).")
   Path teacher;
 
-  @Option(names = "--epochs", description = "Passes over the training split (igd.train.epochs); the trainer must use the same.")
+  @Option(
+      names = "--epochs",
+      description =
+          "Passes over the training split (igd.train.epochs); the trainer must use the same.")
   Integer epochs;
 
-  @Option(names = "--max-lag", description = "Pause above this many records of trainer lag (igd.augment.max-lag).")
+  @Option(
+      names = "--max-lag",
+      description = "Pause above this many records of trainer lag (igd.augment.max-lag).")
   Long maxLag;
 
   @Override
@@ -61,18 +72,31 @@ final class AugmentCommand implements Callable<Integer> {
       Roles.ensureTopics(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       system = Roles.actorSystem(config);
-      try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, config.getString("igd.trainer.model-id"), "augment", streamMetrics)) {
-        log.info("augment: waiting for the first snapshot of " + config.getString("igd.trainer.model-id") + " on " + topics.snapshots());
-        AugmentStage stage = Roles.startAugment(system, kafka, topics, config, teacherModel, follower, streamMetrics, log);
+      try (SnapshotFollower follower =
+          SnapshotFollower.start(
+              kafka, topics, config.getString("igd.trainer.model-id"), "augment", streamMetrics)) {
+        log.info(
+            "augment: waiting for the first snapshot of "
+                + config.getString("igd.trainer.model-id")
+                + " on "
+                + topics.snapshots());
+        AugmentStage stage =
+            Roles.startAugment(
+                system, kafka, topics, config, teacherModel, follower, streamMetrics, log);
         // Ctrl-C / SIGTERM: drain (commit what was produced) before the JVM exits
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          stage.stop();
-          try {
-            stage.done().toCompletableFuture().get(2, TimeUnit.MINUTES);
-          } catch (Exception e) {
-            // exiting anyway; uncommitted samples are made again on restart (at-least-once)
-          }
-        }, "igd-augment-stop"));
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      stage.stop();
+                      try {
+                        stage.done().toCompletableFuture().get(2, TimeUnit.MINUTES);
+                      } catch (Exception e) {
+                        // exiting anyway; uncommitted samples are made again on restart
+                        // (at-least-once)
+                      }
+                    },
+                    "igd-augment-stop"));
         var done = stage.done().toCompletableFuture();
         while (!done.isDone()) {
           try {
@@ -82,8 +106,16 @@ final class AugmentCommand implements Callable<Integer> {
             // still running: a progress line
           }
           AugmentStage.Status s = stage.status();
-          log.info(String.format(Locale.ROOT, "augment: epoch %d/%d, %d produced, %d dead letters, trainer lag %d, snapshot v%d",
-              s.epoch() + 1, s.epochs(), s.produced(), s.deadLetters(), s.lag(), follower.version()));
+          log.info(
+              String.format(
+                  Locale.ROOT,
+                  "augment: epoch %d/%d, %d produced, %d dead letters, trainer lag %d, snapshot v%d",
+                  s.epoch() + 1,
+                  s.epochs(),
+                  s.produced(),
+                  s.deadLetters(),
+                  s.lag(),
+                  follower.version()));
         }
         done.get();
         log.info("augment: all epochs done");
@@ -92,10 +124,12 @@ final class AugmentCommand implements Callable<Integer> {
       if (system != null) {
         Roles.terminate(system);
       }
-      GradientThread.shared().call(() -> {
-        teacherModel.close();
-        return null;
-      });
+      GradientThread.shared()
+          .call(
+              () -> {
+                teacherModel.close();
+                return null;
+              });
     }
     return 0;
   }

@@ -30,7 +30,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The in-process broker of the Kafka benchmarks, in a temporary directory that {@link #close}
- * deletes, with what they do with it: create a prefix's topics, fill a topic, read it, count its records.
+ * deletes, with what they do with it: create a prefix's topics, fill a topic, read it, count its
+ * records.
  */
 final class BenchBroker implements AutoCloseable {
 
@@ -45,7 +46,8 @@ final class BenchBroker implements AutoCloseable {
     this.broker = broker;
     this.config = config;
     this.kafka = KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
-    this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    this.admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
   }
 
   /** Starts a broker on a free port; {@code config} supplies the client and topic settings. */
@@ -53,7 +55,12 @@ final class BenchBroker implements AutoCloseable {
     Path dir = Files.createTempDirectory("igd-bench-kafka");
     long t0 = System.nanoTime();
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-    log.info(String.format(Locale.ROOT, "embedded broker up at %s in %.1f s", broker.bootstrapServers(), (System.nanoTime() - t0) / 1e9));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "embedded broker up at %s in %.1f s",
+            broker.bootstrapServers(),
+            (System.nanoTime() - t0) / 1e9));
     return new BenchBroker(dir, broker, config);
   }
 
@@ -77,16 +84,23 @@ final class BenchBroker implements AutoCloseable {
     return new KafkaProducer<>(kafka.producerProperties());
   }
 
-  /** Sends (key, value) records to {@code topic} and returns once the broker acknowledged every one. */
+  /**
+   * Sends (key, value) records to {@code topic} and returns once the broker acknowledged every one.
+   */
   void produce(String topic, List<Map.Entry<String, byte[]>> records) {
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
       for (Map.Entry<String, byte[]> r : records) {
-        sent.add(producer.send(new ProducerRecord<>(topic, r.getKey().getBytes(StandardCharsets.UTF_8), r.getValue())));
+        sent.add(
+            producer.send(
+                new ProducerRecord<>(
+                    topic, r.getKey().getBytes(StandardCharsets.UTF_8), r.getValue())));
       }
       producer.flush();
       for (Future<RecordMetadata> f : sent) {
-        f.get(60, TimeUnit.SECONDS); // STACK.md: a send can fail silently unless its result is checked
+        f.get(
+            60,
+            TimeUnit.SECONDS); // STACK.md: a send can fail silently unless its result is checked
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

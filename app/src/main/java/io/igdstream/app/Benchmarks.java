@@ -47,13 +47,23 @@ final class Benchmarks {
     /** This JVM; loads the DJL engine. */
     static Machine current() {
       int cores = Runtime.getRuntime().availableProcessors();
-      return new Machine(cores, Integer.getInteger("ai.djl.pytorch.num_threads", cores), System.getProperty("java.version"),
-          Engine.getEngine("PyTorch").getVersion(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      return new Machine(
+          cores,
+          Integer.getInteger("ai.djl.pytorch.num_threads", cores),
+          System.getProperty("java.version"),
+          Engine.getEngine("PyTorch").getVersion(),
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     void print() {
-      System.out.printf(Locale.ROOT, "machine: %d cores, %d threads, Java %s, libtorch %s (DJL); load average %.2f at start%n",
-          cores, threads, java, libtorch, loadAverage);
+      System.out.printf(
+          Locale.ROOT,
+          "machine: %d cores, %d threads, Java %s, libtorch %s (DJL); load average %.2f at start%n",
+          cores,
+          threads,
+          java,
+          libtorch,
+          loadAverage);
     }
 
     Map<String, Object> json() {

@@ -38,22 +38,32 @@ final class BrokerCommand implements Callable<Integer> {
   /** How long the topics of all prefixes may take to become writable. */
   private static final Duration TOPICS_READY = Duration.ofSeconds(60);
 
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "Client port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "9092",
+      description = "Client port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description = "The broker's storage, kept across restarts (default: a temporary directory deleted on exit).")
+      description =
+          "The broker's storage, kept across restarts (default: a temporary directory deleted on exit).")
   Path dataDir;
 
   @Option(
       names = "--topic-prefix",
       paramLabel = "NS",
-      description = "Create the topics NS.samples, NS.train.adversarial, NS.test.corrupted, NS.snapshots, NS.reports, NS.dlq (repeatable).")
+      description =
+          "Create the topics NS.samples, NS.train.adversarial, NS.test.corrupted, NS.snapshots, NS.reports, NS.dlq (repeatable).")
   List<String> topicPrefixes = new ArrayList<>();
 
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file with overrides of reference.conf (igd.topics: partitions, retention).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "HOCON file with overrides of reference.conf (igd.topics: partitions, retention).")
   Path config;
 
   @Override
@@ -96,14 +106,24 @@ final class BrokerCommand implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "igd-broker-shutdown"));
-    log.info(String.format(Locale.ROOT, "broker up in %.1f s, data in %s%s",
-        (System.nanoTime() - started) / 1e9, broker.dataDir(), temporary ? " (temporary, deleted on exit)" : ""));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "broker up in %.1f s, data in %s%s",
+            (System.nanoTime() - started) / 1e9,
+            broker.dataDir(),
+            temporary ? " (temporary, deleted on exit)" : ""));
 
     if (!topics.isEmpty()) {
       long t0 = System.nanoTime();
       TopicAdmin.ensure(broker.bootstrapServers(), topics, TOPICS_READY);
-      log.info(String.format(Locale.ROOT, "%d topics ready in %.1f s: %s",
-          topics.size(), (System.nanoTime() - t0) / 1e9, String.join(", ", topics.stream().map(TopicSpec::name).toList())));
+      log.info(
+          String.format(
+              Locale.ROOT,
+              "%d topics ready in %.1f s: %s",
+              topics.size(),
+              (System.nanoTime() - t0) / 1e9,
+              String.join(", ", topics.stream().map(TopicSpec::name).toList())));
     }
     System.out.println("bootstrap servers: " + broker.bootstrapServers());
     System.out.flush();

@@ -18,16 +18,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code igd corrupt}: the corruption worker; several with the same prefix split the partitions. */
+/**
+ * {@code igd corrupt}: the corruption worker; several with the same prefix split the partitions.
+ */
 @Command(
     name = "corrupt",
     mixinStandardHelpOptions = true,
-    description = "The corruption worker: NS.samples (test split) -> every corruption x severity -> NS.test.corrupted. Runs until Ctrl-C.")
+    description =
+        "The corruption worker: NS.samples (test split) -> every corruption x severity -> NS.test.corrupted. Runs until Ctrl-C.")
 final class CorruptCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
-  @Option(names = "--until-caught-up", description = "Stop once every test sample present at start is done, instead of running on.")
+  @Option(
+      names = "--until-caught-up",
+      description = "Stop once every test sample present at start is done, instead of running on.")
   boolean untilCaughtUp;
 
   @Override
@@ -39,7 +44,8 @@ final class CorruptCommand implements Callable<Integer> {
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     try (MetricsServer metrics = stream.metricsServer();
-        Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+        Admin admin =
+            Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
       Roles.ensureTopics(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       ActorSystem system = Roles.actorSystem(config);
@@ -49,17 +55,29 @@ final class CorruptCommand implements Callable<Integer> {
         var control = CorruptStage.run(system, kafka, topics, settings, streamMetrics);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "igd-corrupt-stop"));
-        log.info("corrupt: " + topics.samples() + " -> " + topics.testCorrupted() + (untilCaughtUp ? " until caught up" : "; Ctrl-C stops"));
+        log.info(
+            "corrupt: "
+                + topics.samples()
+                + " -> "
+                + topics.testCorrupted()
+                + (untilCaughtUp ? " until caught up" : "; Ctrl-C stops"));
         while (!stop.await(10, TimeUnit.SECONDS)) {
-          log.info(String.format(Locale.ROOT, "corrupt: %d samples read, %d images written, %d dead letters",
-              streamMetrics.consumed(CorruptStage.STAGE), streamMetrics.produced(CorruptStage.STAGE),
-              streamMetrics.deadLetters(CorruptStage.STAGE)));
+          log.info(
+              String.format(
+                  Locale.ROOT,
+                  "corrupt: %d samples read, %d images written, %d dead letters",
+                  streamMetrics.consumed(CorruptStage.STAGE),
+                  streamMetrics.produced(CorruptStage.STAGE),
+                  streamMetrics.deadLetters(CorruptStage.STAGE)));
           if (control.streamCompletion().toCompletableFuture().isDone()
               || untilCaughtUp && GroupOffsets.reached(admin, group, topics.samples(), end)) {
             break;
           }
         }
-        control.drainAndShutdown(system.dispatcher()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        control
+            .drainAndShutdown(system.dispatcher())
+            .toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
       } finally {
         Roles.terminate(system);
       }

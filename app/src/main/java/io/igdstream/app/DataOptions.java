@@ -15,13 +15,18 @@ final class DataOptions {
       description = "fashion-mnist (default), mnist, cifar10, idx:DIR or folder:DIR.")
   String dataset;
 
-  @Option(names = "--data-dir", description = "Where the dataset's files are (default: its usual place).")
+  @Option(
+      names = "--data-dir",
+      description = "Where the dataset's files are (default: its usual place).")
   Path dataDir;
 
   @Option(names = "--image-size", description = "Resize folder images to SIZE x SIZE.")
   Integer imageSize;
 
-  /** Loads the splits; for Fashion-MNIST in its default place, installs the Debian package if it can. */
+  /**
+   * Loads the splits; for Fashion-MNIST in its default place, installs the Debian package if it
+   * can.
+   */
   DatasetSplits load(Log log) {
     if (imageSize != null && imageSize < 1) {
       throw new BadInputException("--image-size must be >= 1, was " + imageSize);

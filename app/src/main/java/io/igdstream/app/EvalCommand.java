@@ -22,15 +22,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code igd eval}: the offline robustness report of saved models, side by side (PROTOCOL.md §2). */
+/**
+ * {@code igd eval}: the offline robustness report of saved models, side by side (PROTOCOL.md §2).
+ */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
-        + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
+    description =
+        "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
+            + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
 final class EvalCommand implements Callable<Integer> {
 
-  @Parameters(arity = "1..*", paramLabel = "MODEL", description = "model.safetensors or checkpoint files written by igd; the first is the reference for the Δ columns.")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "MODEL",
+      description =
+          "model.safetensors or checkpoint files written by igd; the first is the reference for the Δ columns.")
   List<Path> models;
 
   @Mixin DataOptions data;
@@ -38,14 +45,21 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--limit", description = "Evaluate on the first N test images only.")
   Integer limit;
 
-  @Option(names = "--tests", defaultValue = "clean,pgd,gini,ina,rn,ioa,corruptions",
+  @Option(
+      names = "--tests",
+      defaultValue = "clean,pgd,gini,ina,rn,ioa,corruptions",
       description = "Comma-separated tests: clean,pgd,gini,ina,rn,ioa,corruptions (default: all).")
   String tests;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of every random draw (with the sample id and the test).")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Seed of every random draw (with the sample id and the test).")
   long seed;
 
-  @Option(names = "--config", description = "HOCON file with overrides of reference.conf (igd.attack, igd.eval).")
+  @Option(
+      names = "--config",
+      description = "HOCON file with overrides of reference.conf (igd.attack, igd.eval).")
   Path config;
 
   @Option(names = "--out", description = "Directory for report.json, report.md and the plots.")
@@ -78,17 +92,42 @@ final class EvalCommand implements Callable<Integer> {
     try {
       for (int i = 0; i < files.size(); i++) {
         Classifier model = Classifier.load(files.get(i));
-        entries.add(new RobustnessSuite.Entry(ids.get(i), files.get(i).metadata().getOrDefault("method", "unknown"), model));
-        if (model.spec().channels() != test.channels() || model.spec().height() != test.height()
-            || model.spec().width() != test.width() || model.classes() != test.classCount()) {
-          throw new BadInputException(models.get(i) + ": model takes " + model.spec() + " but " + data.dataset + " has "
-              + test.shape() + " images of " + test.classCount() + " classes");
+        entries.add(
+            new RobustnessSuite.Entry(
+                ids.get(i), files.get(i).metadata().getOrDefault("method", "unknown"), model));
+        if (model.spec().channels() != test.channels()
+            || model.spec().height() != test.height()
+            || model.spec().width() != test.width()
+            || model.classes() != test.classCount()) {
+          throw new BadInputException(
+              models.get(i)
+                  + ": model takes "
+                  + model.spec()
+                  + " but "
+                  + data.dataset
+                  + " has "
+                  + test.shape()
+                  + " images of "
+                  + test.classCount()
+                  + " classes");
         }
       }
-      RobustnessSuite suite = new RobustnessSuite(new RobustnessSuite.Settings(
-          selected, settings.evalBatchSize(), seed, settings.attack(test.channels(), settings.attackConfig().evalSteps()), 8));
-      log.info(String.format(Locale.ROOT, "evaluating %d model(s) on %d %s test images: %s", entries.size(), test.size(),
-          data.dataset, String.join(",", selected.stream().map(SuiteTest::id).toList())));
+      RobustnessSuite suite =
+          new RobustnessSuite(
+              new RobustnessSuite.Settings(
+                  selected,
+                  settings.evalBatchSize(),
+                  seed,
+                  settings.attack(test.channels(), settings.attackConfig().evalSteps()),
+                  8));
+      log.info(
+          String.format(
+              Locale.ROOT,
+              "evaluating %d model(s) on %d %s test images: %s",
+              entries.size(),
+              test.size(),
+              data.dataset,
+              String.join(",", selected.stream().map(SuiteTest::id).toList())));
       RobustnessReport report = suite.run(data.dataset, test, entries, new ProgressLines(log));
       printSummary(report);
       if (out != null) {
@@ -120,17 +159,31 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   private static void printSummary(RobustnessReport r) {
-    System.out.printf(Locale.ROOT, "%d test images, joint-correct subset %d%n", r.samples(), r.jointCorrect());
+    System.out.printf(
+        Locale.ROOT, "%d test images, joint-correct subset %d%n", r.samples(), r.jointCorrect());
     for (ModelResult m : r.models()) {
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s (%s): clean accuracy %.4f", m.modelId(), m.method(), m.cleanAccuracy()));
+      StringBuilder line =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "%s (%s): clean accuracy %.4f",
+                  m.modelId(),
+                  m.method(),
+                  m.cleanAccuracy()));
       if (m.pgd20Accuracy() != null) {
         line.append(String.format(Locale.ROOT, ", pgd-20 accuracy %.4f", m.pgd20Accuracy()));
       }
       if (m.giniPixel() != null) {
-        line.append(String.format(Locale.ROOT, ", gini %.4f / %.4f", m.giniPixel(), m.giniRegional()));
+        line.append(
+            String.format(Locale.ROOT, ", gini %.4f / %.4f", m.giniPixel(), m.giniRegional()));
       }
       if (m.inaAdd() != null) {
-        line.append(String.format(Locale.ROOT, ", ina-add@2%% %.4f, ina-replace@2%% %.4f", last(m.inaAdd()), last(m.inaReplace())));
+        line.append(
+            String.format(
+                Locale.ROOT,
+                ", ina-add@2%% %.4f, ina-replace@2%% %.4f",
+                last(m.inaAdd()),
+                last(m.inaReplace())));
       }
       if (m.rn() != null) {
         line.append(String.format(Locale.ROOT, ", rn@20%% %.4f", last(m.rn())));
@@ -176,7 +229,15 @@ final class EvalCommand implements Callable<Integer> {
         lastPrint = now;
         double seconds = (now - started) / 1e9;
         double rate = done / Math.max(seconds, 1e-9);
-        log.info(String.format(Locale.ROOT, "%s: %d/%d images, %.1f img/s, ETA %.0f s", name, done, total, rate, (total - done) / Math.max(rate, 1e-9)));
+        log.info(
+            String.format(
+                Locale.ROOT,
+                "%s: %d/%d images, %.1f img/s, ETA %.0f s",
+                name,
+                done,
+                total,
+                rate,
+                (total - done) / Math.max(rate, 1e-9)));
       }
     }
   }

@@ -33,16 +33,24 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
-  @Option(names = "--every", description = "Evaluate every k-th snapshot version (igd.evaluate.every).")
+  @Option(
+      names = "--every",
+      description = "Evaluate every k-th snapshot version (igd.evaluate.every).")
   Integer every;
 
-  @Option(names = "--test-limit", description = "Test images evaluated, 0 = all (igd.evaluate.test-limit).")
+  @Option(
+      names = "--test-limit",
+      description = "Test images evaluated, 0 = all (igd.evaluate.test-limit).")
   Integer testLimit;
 
-  @Option(names = "--until-final", description = "Stop after the report of the snapshot marked final.")
+  @Option(
+      names = "--until-final",
+      description = "Stop after the report of the snapshot marked final.")
   boolean untilFinal;
 
-  @Option(names = "--out", description = "Also write the final report's files (report.json, report.md, plots) here.")
+  @Option(
+      names = "--out",
+      description = "Also write the final report's files (report.json, report.md, plots) here.")
   Path out;
 
   @Override
@@ -68,11 +76,25 @@ final class EvaluateCommand implements Callable<Integer> {
       Roles.ensureTopics(kafka, config, topics);
       ActorSystem system = Roles.actorSystem(config);
       try {
-        EvaluateStage stage = EvaluateStage.start(system, kafka, topics, modelId, settings, settings.attack(config),
-            new StreamMetrics(metrics.registry()), new EvaluationMetrics(metrics.registry()), log::info);
+        EvaluateStage stage =
+            EvaluateStage.start(
+                system,
+                kafka,
+                topics,
+                modelId,
+                settings,
+                settings.attack(config),
+                new StreamMetrics(metrics.registry()),
+                new EvaluationMetrics(metrics.registry()),
+                log::info);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "igd-evaluate-stop"));
-        log.info("evaluate: following " + topics.snapshots() + " for " + modelId + (untilFinal ? " until its final snapshot" : "; Ctrl-C stops"));
+        log.info(
+            "evaluate: following "
+                + topics.snapshots()
+                + " for "
+                + modelId
+                + (untilFinal ? " until its final snapshot" : "; Ctrl-C stops"));
         Optional<Evaluation> last = Optional.empty();
         while (!stop.await(1, TimeUnit.SECONDS) && !stage.done().toCompletableFuture().isDone()) {
           last = stage.latest();

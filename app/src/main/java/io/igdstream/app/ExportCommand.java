@@ -9,17 +9,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code igd export}: weights to safetensors named and laid out as the equivalent PyTorch module. */
+/**
+ * {@code igd export}: weights to safetensors named and laid out as the equivalent PyTorch module.
+ */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
-    description = "Export a model's weights to safetensors with PyTorch state_dict names, plus a JSON sidecar.")
+    description =
+        "Export a model's weights to safetensors with PyTorch state_dict names, plus a JSON sidecar.")
 final class ExportCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "A model.safetensors or checkpoint written by igd.")
+  @Parameters(
+      index = "0",
+      paramLabel = "MODEL",
+      description = "A model.safetensors or checkpoint written by igd.")
   Path model;
 
-  @Option(names = "--out", required = true, description = "The safetensors file to write (FILE.json beside it).")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "The safetensors file to write (FILE.json beside it).")
   Path out;
 
   @Override

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     name = "igd",
     mixinStandardHelpOptions = true,
     version = "igd-stream 0.1.0",
-    description = "Streaming adversarial data augmentation and Input Gradient Distillation training.",
+    description =
+        "Streaming adversarial data augmentation and Input Gradient Distillation training.",
     subcommands = {
       PipelineCommand.class,
       BrokerCommand.class,
@@ -47,7 +48,9 @@ public final class IgdCommand implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (isBadInput(e)) {
-            commandLine.getErr().println("igd " + commandLine.getCommandName() + ": " + oneLine(e.getMessage()));
+            commandLine
+                .getErr()
+                .println("igd " + commandLine.getCommandName() + ": " + oneLine(e.getMessage()));
             return BAD_INPUT;
           }
           throw e;
@@ -55,7 +58,9 @@ public final class IgdCommand implements Runnable {
     cli.setParameterExceptionHandler(
         (e, args1) -> {
           e.getCommandLine().getErr().println("igd: " + e.getMessage());
-          e.getCommandLine().getErr().println("(see: igd " + e.getCommandLine().getCommandName() + " --help)");
+          e.getCommandLine()
+              .getErr()
+              .println("(see: igd " + e.getCommandLine().getCommandName() + " --help)");
           return BAD_INPUT;
         });
     return cli.execute(args);

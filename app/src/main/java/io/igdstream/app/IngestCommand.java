@@ -15,11 +15,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code igd ingest}: a dataset → ImageSample records on {@code NS.samples}; re-running adds nothing twice. */
+/**
+ * {@code igd ingest}: a dataset → ImageSample records on {@code NS.samples}; re-running adds
+ * nothing twice.
+ */
 @Command(
     name = "ingest",
     mixinStandardHelpOptions = true,
-    description = "Read a dataset and produce ImageSample records to NS.samples (creates the topics of NS if missing).")
+    description =
+        "Read a dataset and produce ImageSample records to NS.samples (creates the topics of NS if missing).")
 final class IngestCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
@@ -43,8 +47,15 @@ final class IngestCommand implements Callable<Integer> {
     TopicNames topics = stream.topics();
     DatasetSplits splits = data.load(log);
     try (MetricsServer metrics = stream.metricsServer()) {
-      run(kafka, config, topics, data.dataset, limit(splits.train(), trainLimit), limit(splits.test(), testLimit),
-          new StreamMetrics(metrics.registry()), log);
+      run(
+          kafka,
+          config,
+          topics,
+          data.dataset,
+          limit(splits.train(), trainLimit),
+          limit(splits.test(), testLimit),
+          new StreamMetrics(metrics.registry()),
+          log);
     }
     return 0;
   }
@@ -60,17 +71,33 @@ final class IngestCommand implements Callable<Integer> {
   }
 
   /** Creates the topics and ingests; shared with the pipeline. */
-  static SampleIngest.Result run(KafkaSettings kafka, Config config, TopicNames topics, String dataset, Dataset train,
-      Dataset test, StreamMetrics metrics, Log log) throws Exception {
+  static SampleIngest.Result run(
+      KafkaSettings kafka,
+      Config config,
+      TopicNames topics,
+      String dataset,
+      Dataset train,
+      Dataset test,
+      StreamMetrics metrics,
+      Log log)
+      throws Exception {
     Roles.ensureTopics(kafka, config, topics);
     ActorSystem system = Roles.actorSystem(config);
     try {
       long t0 = System.nanoTime();
-      SampleIngest.Result r = SampleIngest.run(system, kafka, topics, dataset, train, test, metrics,
-          n -> { });
+      SampleIngest.Result r =
+          SampleIngest.run(system, kafka, topics, dataset, train, test, metrics, n -> {});
       double s = (System.nanoTime() - t0) / 1e9;
-      log.info(String.format(Locale.ROOT, "ingest %s -> %s: %d written, %d already there, %.1f s (%.0f rec/s)",
-          dataset, topics.samples(), r.written(), r.skipped(), s, r.written() / Math.max(s, 1e-9)));
+      log.info(
+          String.format(
+              Locale.ROOT,
+              "ingest %s -> %s: %d written, %d already there, %.1f s (%.0f rec/s)",
+              dataset,
+              topics.samples(),
+              r.written(),
+              r.skipped(),
+              s,
+              r.written() / Math.max(s, 1e-9)));
       return r;
     } finally {
       Roles.terminate(system);

@@ -40,19 +40,31 @@ import picocli.CommandLine.Option;
  * steps and threads; both rates are steady state, from the time after each step with the first
  * --warmup steps left out (the trainer's start-up is not counted). Goal: kafka/memory >= 0.95.
  */
-@Command(name = "kafka-path", mixinStandardHelpOptions = true,
+@Command(
+    name = "kafka-path",
+    mixinStandardHelpOptions = true,
     description = "The Kafka-fed trainer vs the same records from memory (steady-state steps/s).")
 final class KafkaPathBenchmark implements Callable<Integer> {
 
   static final double GOAL = 0.95;
 
-  @Option(names = "--steps", defaultValue = "50", description = "Steps of each run; the topic holds steps x batch records (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--steps",
+      defaultValue = "50",
+      description =
+          "Steps of each run; the topic holds steps x batch records (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--warmup", defaultValue = "5", description = "First steps of each run left out of the rate (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "5",
+      description = "First steps of each run left out of the rate (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "128",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(names = "--out", description = "Directory for bench-kafka-path.json.")
@@ -74,7 +86,8 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     Log log = Log.stderr();
     Benchmarks.Machine machine = Benchmarks.Machine.current();
     // One epoch of steps x batch distinct samples: the trainer stops after exactly --steps steps.
-    Config config = Settings.load(null, Map.of("igd.train.batch-size", batch, "igd.train.epochs", 1));
+    Config config =
+        Settings.load(null, Map.of("igd.train.batch-size", batch, "igd.train.epochs", 1));
     TrainSettings train = TrainSettings.fromConfig(config);
     TrainerSettings trainer = TrainerSettings.fromConfig(config);
     List<Map.Entry<String, byte[]>> records = records(steps * batch, trainer.modelId());
@@ -93,16 +106,45 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     double ratio = kafkaRate / memoryRate;
     // The trainer publishes its weights every snapshot-every steps between two steps: show that
     // share apart from the per-record work (poll, decode, validate, copy, commit).
-    double withoutSnapshots = (steps - warmup) / ((kafka.t()[steps] - kafka.t()[warmup]) / 1e9 - kafka.snapshotSeconds());
+    double withoutSnapshots =
+        (steps - warmup) / ((kafka.t()[steps] - kafka.t()[warmup]) / 1e9 - kafka.snapshotSeconds());
     machine.print();
-    System.out.printf(Locale.ROOT, "small-cnn, batch %d, %d steps per run, rate over steps %d-%d; broker in this JVM; trainer "
-        + "snapshot every %d steps, checkpoint every %d%n", batch, steps, warmup + 1, steps, trainer.snapshotEvery(), trainer.checkpointEvery());
+    System.out.printf(
+        Locale.ROOT,
+        "small-cnn, batch %d, %d steps per run, rate over steps %d-%d; broker in this JVM; trainer "
+            + "snapshot every %d steps, checkpoint every %d%n",
+        batch,
+        steps,
+        warmup + 1,
+        steps,
+        trainer.snapshotEvery(),
+        trainer.checkpointEvery());
     System.out.printf(Locale.ROOT, "%-44s %9s %18s%n", "path", "steps/s", "median step ms");
-    System.out.printf(Locale.ROOT, "%-44s %9.3f %18.1f%n", "memory (decoded arrays -> trainOn)", memoryRate, medianMs(memory));
-    System.out.printf(Locale.ROOT, "%-44s %9.3f %18.1f%n", "kafka (KafkaTrainer on the topic)", kafkaRate, medianMs(kafka.t()));
-    System.out.printf(Locale.ROOT, "ratio kafka/memory: %.3f (goal >= %.2f: %s)%n", ratio, GOAL, ratio >= GOAL ? "met" : "MISSED");
-    System.out.printf(Locale.ROOT, "of the kafka time: %d snapshot publications, %.0f ms in all; without them %.3f steps/s, ratio %.3f%n",
-        kafka.snapshots(), kafka.snapshotSeconds() * 1e3, withoutSnapshots, withoutSnapshots / memoryRate);
+    System.out.printf(
+        Locale.ROOT,
+        "%-44s %9.3f %18.1f%n",
+        "memory (decoded arrays -> trainOn)",
+        memoryRate,
+        medianMs(memory));
+    System.out.printf(
+        Locale.ROOT,
+        "%-44s %9.3f %18.1f%n",
+        "kafka (KafkaTrainer on the topic)",
+        kafkaRate,
+        medianMs(kafka.t()));
+    System.out.printf(
+        Locale.ROOT,
+        "ratio kafka/memory: %.3f (goal >= %.2f: %s)%n",
+        ratio,
+        GOAL,
+        ratio >= GOAL ? "met" : "MISSED");
+    System.out.printf(
+        Locale.ROOT,
+        "of the kafka time: %d snapshot publications, %.0f ms in all; without them %.3f steps/s, ratio %.3f%n",
+        kafka.snapshots(),
+        kafka.snapshotSeconds() * 1e3,
+        withoutSnapshots,
+        withoutSnapshots / memoryRate);
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("machine", machine.json());
@@ -132,8 +174,14 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     int h = Benchmarks.SPEC.height();
     int w = Benchmarks.SPEC.width();
     int size = c * h * w;
-    AttackSettings attack = AttackSettings.newBuilder().setName("pgd").setEps((float) Benchmarks.PGD_10.eps())
-        .setAlpha((float) Benchmarks.PGD_10.alpha()).setSteps(Benchmarks.PGD_10.steps()).setRandomStart(true).build();
+    AttackSettings attack =
+        AttackSettings.newBuilder()
+            .setName("pgd")
+            .setEps((float) Benchmarks.PGD_10.eps())
+            .setAlpha((float) Benchmarks.PGD_10.alpha())
+            .setSteps(Benchmarks.PGD_10.steps())
+            .setRandomStart(true)
+            .build();
     Random random = new Random(7);
     List<Map.Entry<String, byte[]>> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -145,10 +193,20 @@ final class KafkaPathBenchmark implements Callable<Integer> {
         g[k] = (float) random.nextGaussian();
       }
       String id = String.format(Locale.ROOT, "train-%06d", i);
-      AdversarialSample s = AdversarialSample.newBuilder()
-          .setSampleId(id).setEpoch(0).setLabel(random.nextInt(Benchmarks.SPEC.classes())).setClasses(Benchmarks.SPEC.classes())
-          .setX(Tensors.of(x, c, h, w)).setXAdv(Tensors.of(xAdv, c, h, w)).setTeacherGradient(Tensors.of(g, c, h, w))
-          .setSnapshotVersion(0).setModelId(modelId).setAttack(attack).setSeed(i).build();
+      AdversarialSample s =
+          AdversarialSample.newBuilder()
+              .setSampleId(id)
+              .setEpoch(0)
+              .setLabel(random.nextInt(Benchmarks.SPEC.classes()))
+              .setClasses(Benchmarks.SPEC.classes())
+              .setX(Tensors.of(x, c, h, w))
+              .setXAdv(Tensors.of(xAdv, c, h, w))
+              .setTeacherGradient(Tensors.of(g, c, h, w))
+              .setSnapshotVersion(0)
+              .setModelId(modelId)
+              .setAttack(attack)
+              .setSeed(i)
+              .build();
       out.add(Map.entry(id, codec.encode(s)));
     }
     return out;
@@ -161,12 +219,15 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     List<DecodedBatch> batches = new ArrayList<>();
     for (int start = 0; start < records.size(); start += batch) {
       int n = Math.min(batch, records.size() - start);
-      DecodedBatch b = new DecodedBatch(new float[n * size], new float[n * size], new float[n * size], new long[n]);
+      DecodedBatch b =
+          new DecodedBatch(
+              new float[n * size], new float[n * size], new float[n * size], new long[n]);
       for (int i = 0; i < n; i++) {
         AdversarialSample s = codec.decode(records.get(start + i).getValue());
         System.arraycopy(Tensors.floats(s.getX()), 0, b.x(), i * size, size);
         System.arraycopy(Tensors.floats(s.getXAdv()), 0, b.xAdv(), i * size, size);
-        System.arraycopy(Tensors.floats(s.getTeacherGradient()), 0, b.teacherGradient(), i * size, size);
+        System.arraycopy(
+            Tensors.floats(s.getTeacherGradient()), 0, b.teacherGradient(), i * size, size);
         b.labels()[i] = s.getLabel();
       }
       batches.add(b);
@@ -174,25 +235,33 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     return batches;
   }
 
-  /** The trainer's step over the decoded batches, on the gradient thread as in the trainer; times after each step. */
+  /**
+   * The trainer's step over the decoded batches, on the gradient thread as in the trainer; times
+   * after each step.
+   */
   private long[] fromMemory(List<DecodedBatch> batches, TrainSettings train, Log log) {
-    Classifier student = gradient.call(() -> Classifier.create(Architecture.SMALL_CNN, Benchmarks.SPEC, train.seed()));
-    Sgd sgd = gradient.call(() -> new Sgd(student.trainableParameters(), train.sgd(), student.manager()));
+    Classifier student =
+        gradient.call(
+            () -> Classifier.create(Architecture.SMALL_CNN, Benchmarks.SPEC, train.seed()));
+    Sgd sgd =
+        gradient.call(() -> new Sgd(student.trainableParameters(), train.sgd(), student.manager()));
     IgdStep igd = new IgdStep(student, null, null, train.igd(), sgd);
     long[] t = new long[steps + 1];
     try (Progress progress = Progress.start("kafka-path: from memory", steps, 0, "steps", log)) {
       t[0] = System.nanoTime();
       for (int i = 0; i < steps; i++) {
         DecodedBatch b = batches.get(i);
-        gradient.call(() -> {
-          try (NDManager scope = student.manager().newSubManager()) {
-            int n = b.labels().length;
-            NDArray x = student.images(scope, b.x(), n);
-            NDArray xAdv = student.images(scope, b.xAdv(), n);
-            NDArray gT = student.images(scope, b.teacherGradient(), n);
-            return igd.trainOn(x, xAdv, scope.create(b.labels()), gT, train.sgd().learningRate());
-          }
-        });
+        gradient.call(
+            () -> {
+              try (NDManager scope = student.manager().newSubManager()) {
+                int n = b.labels().length;
+                NDArray x = student.images(scope, b.x(), n);
+                NDArray xAdv = student.images(scope, b.xAdv(), n);
+                NDArray gT = student.images(scope, b.teacherGradient(), n);
+                return igd.trainOn(
+                    x, xAdv, scope.create(b.labels()), gT, train.sgd().learningRate());
+              }
+            });
         t[i + 1] = System.nanoTime();
         progress.stepTo(i + 1, "");
       }
@@ -209,44 +278,66 @@ final class KafkaPathBenchmark implements Callable<Integer> {
   private record KafkaRun(long[] t, int snapshots, double snapshotSeconds) {}
 
   /** The Kafka-fed trainer on the filled topic, timed by its listener. */
-  private KafkaRun throughKafka(BenchBroker broker, TopicNames topics, TrainSettings train, TrainerSettings settings,
-      int records, Log log) throws Exception {
+  private KafkaRun throughKafka(
+      BenchBroker broker,
+      TopicNames topics,
+      TrainSettings train,
+      TrainerSettings settings,
+      int records,
+      Log log)
+      throws Exception {
     long[] t = new long[steps + 1];
     Map<Long, Long> published = new HashMap<>(); // the listener runs on this thread
     try (Progress progress = Progress.start("kafka-path: through Kafka", steps, 0, "steps", log)) {
-      KafkaTrainer trainer = new KafkaTrainer(settings, train, broker.kafka(), topics, Architecture.SMALL_CNN,
-          new TrainingSplit(records, Benchmarks.SPEC, "random"),
-          new CheckpointDirectory(broker.scratch("checkpoints"), settings.keepCheckpoints()),
-          new TrainerMetrics(new PrometheusRegistry()),
-          new KafkaTrainer.Listener() {
-            @Override
-            public void onStep(KafkaTrainer.Progress p) {
-              if (p.step() <= steps) {
-                t[(int) p.step()] = System.nanoTime();
-              }
-              progress.stepTo(p.step(), "");
-            }
+      KafkaTrainer trainer =
+          new KafkaTrainer(
+              settings,
+              train,
+              broker.kafka(),
+              topics,
+              Architecture.SMALL_CNN,
+              new TrainingSplit(records, Benchmarks.SPEC, "random"),
+              new CheckpointDirectory(broker.scratch("checkpoints"), settings.keepCheckpoints()),
+              new TrainerMetrics(new PrometheusRegistry()),
+              new KafkaTrainer.Listener() {
+                @Override
+                public void onStep(KafkaTrainer.Progress p) {
+                  if (p.step() <= steps) {
+                    t[(int) p.step()] = System.nanoTime();
+                  }
+                  progress.stepTo(p.step(), "");
+                }
 
-            @Override
-            public void onSnapshot(long version, int bytes) {
-              published.put(version, System.nanoTime());
-            }
+                @Override
+                public void onSnapshot(long version, int bytes) {
+                  published.put(version, System.nanoTime());
+                }
 
-            @Override
-            public void onMessage(String message) {
-              log.info(message);
-            }
-          });
+                @Override
+                public void onMessage(String message) {
+                  log.info(message);
+                }
+              });
       t[0] = System.nanoTime();
       Classifier student = trainer.run();
-      gradient.call(() -> {
-        student.close();
-        return null;
-      });
+      gradient.call(
+          () -> {
+            student.close();
+            return null;
+          });
       KafkaTrainer.Result r = trainer.result();
       if (r.steps() != steps || r.trained() != records) {
-        throw new IllegalStateException("the trainer ran " + r.steps() + " steps on " + r.trained() + " records, expected "
-            + steps + " on " + records + ": " + r);
+        throw new IllegalStateException(
+            "the trainer ran "
+                + r.steps()
+                + " steps on "
+                + r.trained()
+                + " records, expected "
+                + steps
+                + " on "
+                + records
+                + ": "
+                + r);
       }
     }
     // Snapshot v is published right after step v * snapshot-every (onStep, then onSnapshot).
@@ -263,11 +354,12 @@ final class KafkaPathBenchmark implements Callable<Integer> {
   }
 
   private void close(Classifier student, Sgd sgd) {
-    gradient.call(() -> {
-      sgd.close();
-      student.close();
-      return null;
-    });
+    gradient.call(
+        () -> {
+          sgd.close();
+          student.close();
+          return null;
+        });
   }
 
   /** Steps per second after the warm-up steps. */

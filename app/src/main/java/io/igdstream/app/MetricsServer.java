@@ -28,10 +28,18 @@ final class MetricsServer implements AutoCloseable {
       return new MetricsServer(registry, null);
     }
     try {
-      return new MetricsServer(registry, HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart());
+      return new MetricsServer(
+          registry,
+          HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart());
     } catch (IOException e) {
-      throw new BadInputException("--metrics-port " + port + " on --metrics-host " + host + ": cannot serve metrics there ("
-          + e.getMessage() + "); pick another port, or -1 for none");
+      throw new BadInputException(
+          "--metrics-port "
+              + port
+              + " on --metrics-host "
+              + host
+              + ": cannot serve metrics there ("
+              + e.getMessage()
+              + "); pick another port, or -1 for none");
     }
   }
 

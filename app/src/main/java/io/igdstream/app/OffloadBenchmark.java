@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.model.Architecture;
-import io.igdstream.core.model.ModelSpec;
 import io.igdstream.core.model.Classifier;
+import io.igdstream.core.model.ModelSpec;
 import io.igdstream.core.train.IgdLoss;
 import io.igdstream.core.train.IgdStep;
 import io.igdstream.core.train.Sgd;
@@ -22,42 +22,63 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code igd bench offload}: what moving the attack out of the trainer buys. Steps per second of the
- * trainer's step on a shipped x_adv and teacher gradient ({@link IgdStep#trainOn}, what the
+ * {@code igd bench offload}: what moving the attack out of the trainer buys. Steps per second of
+ * the trainer's step on a shipped x_adv and teacher gradient ({@link IgdStep#trainOn}, what the
  * Kafka-fed trainer runs) against the fused IGD step with PGD-10 and the teacher gradient inside
  * ({@link IgdStep#step}, {@code igd train-local}); small-cnn, same batches, same thread and thread
  * count. Goal: trainOn at least 3.5x the fused step's rate.
  */
-@Command(name = "offload", mixinStandardHelpOptions = true,
-    description = "Trainer step on shipped x_adv + teacher gradient vs the fused IGD step with PGD-10 inside.")
+@Command(
+    name = "offload",
+    mixinStandardHelpOptions = true,
+    description =
+        "Trainer step on shipped x_adv + teacher gradient vs the fused IGD step with PGD-10 inside.")
 final class OffloadBenchmark implements Callable<Integer> {
 
   static final double GOAL = 3.5;
 
-  @Option(names = "--steps", defaultValue = "20", description = "Timed steps of each kind (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--steps",
+      defaultValue = "20",
+      description = "Timed steps of each kind (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps of each kind first (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "3",
+      description = "Untimed steps of each kind first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--rounds", defaultValue = "4",
-      description = "The timed steps alternate between the two kinds in this many rounds, so a load change hits both (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rounds",
+      defaultValue = "4",
+      description =
+          "The timed steps alternate between the two kinds in this many rounds, so a load change hits both (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "128",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--model", defaultValue = "small-cnn",
-      description = "small-cnn (1x28x28, eps 0.1) or preact-resnet18 (3x32x32, eps 8/255) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "small-cnn",
+      description =
+          "small-cnn (1x28x28, eps 0.1) or preact-resnet18 (3x32x32, eps 8/255) (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--out", description = "Directory for bench-offload.json (bench-offload-MODEL.json for other models).")
+  @Option(
+      names = "--out",
+      description = "Directory for bench-offload.json (bench-offload-MODEL.json for other models).")
   Path out;
 
   @Override
   public Integer call() {
     if (steps < 1 || batch < 1 || warmup < 0 || rounds < 1 || rounds > steps) {
-      throw new BadInputException("--steps and --batch must be >= 1, --warmup >= 0, --rounds in 1..steps");
+      throw new BadInputException(
+          "--steps and --batch must be >= 1, --warmup >= 0, --rounds in 1..steps");
     }
     if (out != null) {
       OutputDirectory.prepare(out);
@@ -86,14 +107,16 @@ final class OffloadBenchmark implements Callable<Integer> {
         batches.add(new NDArray[] {b[0], b[1], xAdv, gT});
       }
       // Step i uses batch i mod 4 (and seed i): both kinds see the same batches in the same order.
-      IntConsumer fused = i -> {
-        NDArray[] b = batches.get(i % batches.size());
-        igd.step(b[0], b[1], i, 0.01);
-      };
-      IntConsumer trainOn = i -> {
-        NDArray[] b = batches.get(i % batches.size());
-        igd.trainOn(b[0], b[2], b[1], b[3], 0.01);
-      };
+      IntConsumer fused =
+          i -> {
+            NDArray[] b = batches.get(i % batches.size());
+            igd.step(b[0], b[1], i, 0.01);
+          };
+      IntConsumer trainOn =
+          i -> {
+            NDArray[] b = batches.get(i % batches.size());
+            igd.trainOn(b[0], b[2], b[1], b[3], 0.01);
+          };
       for (int i = 0; i < warmup; i++) {
         fused.accept(i);
         trainOn.accept(i);
@@ -104,7 +127,13 @@ final class OffloadBenchmark implements Callable<Integer> {
         time(fused, done, end, fusedMs);
         time(trainOn, done, end, trainOnMs);
         done = end;
-        log.info(String.format(Locale.ROOT, "offload: round %d/%d, %d steps of each kind timed", r + 1, rounds, done));
+        log.info(
+            String.format(
+                Locale.ROOT,
+                "offload: round %d/%d, %d steps of each kind timed",
+                r + 1,
+                rounds,
+                done));
       }
     }
     double fusedRate = steps / (sum(fusedMs) / 1e3);
@@ -112,14 +141,33 @@ final class OffloadBenchmark implements Callable<Integer> {
     double ratio = trainOnRate / fusedRate;
 
     machine.print();
-    System.out.printf(Locale.ROOT, "%s, batch %d, %d timed steps of each kind (after %d warm-up), alternating in %d rounds%n",
-        architecture.id(), batch, steps, warmup, rounds);
+    System.out.printf(
+        Locale.ROOT,
+        "%s, batch %d, %d timed steps of each kind (after %d warm-up), alternating in %d rounds%n",
+        architecture.id(),
+        batch,
+        steps,
+        warmup,
+        rounds);
     System.out.printf(Locale.ROOT, "%-48s %9s %14s%n", "step", "steps/s", "median ms");
-    System.out.printf(Locale.ROOT, "%-48s %9.2f %14.1f%n", "fused IGD step (PGD-10 + teacher gradient inside)", fusedRate,
+    System.out.printf(
+        Locale.ROOT,
+        "%-48s %9.2f %14.1f%n",
+        "fused IGD step (PGD-10 + teacher gradient inside)",
+        fusedRate,
         Benchmarks.median(fusedMs));
-    System.out.printf(Locale.ROOT, "%-48s %9.2f %14.1f%n", "trainOn (shipped x_adv + teacher gradient)", trainOnRate,
+    System.out.printf(
+        Locale.ROOT,
+        "%-48s %9.2f %14.1f%n",
+        "trainOn (shipped x_adv + teacher gradient)",
+        trainOnRate,
         Benchmarks.median(trainOnMs));
-    System.out.printf(Locale.ROOT, "ratio trainOn/fused: %.2fx (goal >= %.1fx: %s)%n", ratio, GOAL, ratio >= GOAL ? "met" : "MISSED");
+    System.out.printf(
+        Locale.ROOT,
+        "ratio trainOn/fused: %.2fx (goal >= %.1fx: %s)%n",
+        ratio,
+        GOAL,
+        ratio >= GOAL ? "met" : "MISSED");
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("machine", machine.json());
@@ -134,7 +182,8 @@ final class OffloadBenchmark implements Callable<Integer> {
     result.put("train_on_ms_median", Benchmarks.median(trainOnMs));
     result.put("ratio_train_on_to_fused", ratio);
     result.put("goal", GOAL);
-    Benchmarks.writeJson(out, rgb ? "bench-offload-" + architecture.id() + ".json" : "bench-offload.json", result);
+    Benchmarks.writeJson(
+        out, rgb ? "bench-offload-" + architecture.id() + ".json" : "bench-offload.json", result);
     return 0;
   }
 

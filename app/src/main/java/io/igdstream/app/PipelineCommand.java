@@ -34,11 +34,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,12 +48,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code igd pipeline}: the whole system in one JVM — embedded broker (unless
- * --bootstrap-servers), ingest, teacher, corrupt, augment, trainer, evaluator, metrics endpoint —
- * with progress lines and, at the end, the final report under {@code --out}. Every role runs as in
- * its own command and shares the one gradient thread of the JVM (STACK.md). Rerunning the same
- * command resumes: the broker keeps its data under --out, ingest skips what is there, the teacher
- * and trainer restore their newest checkpoints, augment continues its epoch's committed pass.
+ * {@code igd pipeline}: the whole system in one JVM — embedded broker (unless --bootstrap-servers),
+ * ingest, teacher, corrupt, augment, trainer, evaluator, metrics endpoint — with progress lines
+ * and, at the end, the final report under {@code --out}. Every role runs as in its own command and
+ * shares the one gradient thread of the JVM (STACK.md). Rerunning the same command resumes: the
+ * broker keeps its data under --out, ingest skips what is there, the teacher and trainer restore
+ * their newest checkpoints, augment continues its epoch's committed pass.
  */
 @Command(
     name = "pipeline",
@@ -68,14 +68,22 @@ final class PipelineCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
-  @Option(names = "--out", defaultValue = "runs/pipeline", description = "Run directory (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      defaultValue = "runs/pipeline",
+      description = "Run directory (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--profile", defaultValue = "quick",
-      description = "quick: ~15 min on 2 cores (training subset, few epochs); full: the whole training set, paper-length (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--profile",
+      defaultValue = "quick",
+      description =
+          "quick: ~15 min on 2 cores (training subset, few epochs); full: the whole training set, paper-length (default: ${DEFAULT-VALUE}).")
   String profile;
 
-  @Option(names = "--teacher", description = "A NAT teacher model file; without it the pipeline trains one first.")
+  @Option(
+      names = "--teacher",
+      description = "A NAT teacher model file; without it the pipeline trains one first.")
   Path teacher;
 
   @Option(names = "--model", description = "small-cnn | preact-resnet18 (default: by image size).")
@@ -84,19 +92,31 @@ final class PipelineCommand implements Callable<Integer> {
   @Option(names = "--epochs", description = "IGD epochs (default: by profile).")
   Integer epochs;
 
-  @Option(names = "--teacher-epochs", description = "NAT teacher epochs when no --teacher is given (default: by profile).")
+  @Option(
+      names = "--teacher-epochs",
+      description = "NAT teacher epochs when no --teacher is given (default: by profile).")
   Integer teacherEpochs;
 
-  @Option(names = "--train-limit", description = "Use the first N training images (default: by profile; 0 = all).")
+  @Option(
+      names = "--train-limit",
+      description = "Use the first N training images (default: by profile; 0 = all).")
   Integer trainLimit;
 
-  @Option(names = "--test-limit", description = "Evaluate on the first N test images (default: by profile; 0 = all).")
+  @Option(
+      names = "--test-limit",
+      description = "Evaluate on the first N test images (default: by profile; 0 = all).")
   Integer testLimit;
 
-  @Option(names = "--evaluate-every", description = "Evaluate every k-th snapshot while training (default: by profile); the final one always.")
+  @Option(
+      names = "--evaluate-every",
+      description =
+          "Evaluate every k-th snapshot while training (default: by profile); the final one always.")
   Integer evaluateEvery;
 
-  @Option(names = "--progress-every", defaultValue = "15", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--progress-every",
+      defaultValue = "15",
+      description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
   int progressEvery;
 
   /** The defaults of a profile. */
@@ -105,7 +125,8 @@ final class PipelineCommand implements Callable<Integer> {
       return switch (name) {
         case "quick" -> new Profile(3, 2, 20_000, 1_000, 4);
         case "full" -> new Profile(10, 10, 0, 0, 10);
-        default -> throw new BadInputException("--profile must be quick or full, was '" + name + "'");
+        default ->
+            throw new BadInputException("--profile must be quick or full, was '" + name + "'");
       };
     }
   }
@@ -146,10 +167,16 @@ final class PipelineCommand implements Callable<Integer> {
     }
     OutputDirectory.prepare(out);
     DatasetSplits splits = data.load(log);
-    Dataset train = trainN == 0 ? splits.train() : splits.train().limit(Math.min(trainN, splits.train().size()));
-    Dataset test = testN == 0 ? splits.test() : splits.test().limit(Math.min(testN, splits.test().size()));
+    Dataset train =
+        trainN == 0
+            ? splits.train()
+            : splits.train().limit(Math.min(trainN, splits.train().size()));
+    Dataset test =
+        testN == 0 ? splits.test() : splits.test().limit(Math.min(testN, splits.test().size()));
     Architecture architecture =
-        model == null ? Architecture.defaultFor(train.channels(), train.height(), train.width()) : Architecture.of(model);
+        model == null
+            ? Architecture.defaultFor(train.channels(), train.height(), train.width())
+            : Architecture.of(model);
     architecture.checkFits(train.channels(), train.height(), train.width());
     TopicNames topics = stream.topics();
     long started = System.nanoTime();
@@ -164,40 +191,86 @@ final class PipelineCommand implements Callable<Integer> {
       if (metrics.port() > 0) {
         log.info("metrics: http://127.0.0.1:" + metrics.port() + "/metrics");
       }
-      log.info(String.format(Locale.ROOT, "pipeline (%s profile): %s, %d train / %d test images, %s, NAT teacher %s, IGD %d epochs, topics %s.*",
-          profile, data.dataset, train.size(), test.size(), architecture.id(),
-          teacher == null ? natEpochs + " epochs" : teacher.toString(), igdEpochs, topics.prefix()));
+      log.info(
+          String.format(
+              Locale.ROOT,
+              "pipeline (%s profile): %s, %d train / %d test images, %s, NAT teacher %s, IGD %d epochs, topics %s.*",
+              profile,
+              data.dataset,
+              train.size(),
+              test.size(),
+              architecture.id(),
+              teacher == null ? natEpochs + " epochs" : teacher.toString(),
+              igdEpochs,
+              topics.prefix()));
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
-      IngestCommand.run(kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
+      IngestCommand.run(
+          kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
 
-      Classifier teacherModel = teacher != null ? Roles.loadTeacher(teacher) : trainTeacher(config, architecture, train, natEpochs, log);
+      Classifier teacherModel =
+          teacher != null
+              ? Roles.loadTeacher(teacher)
+              : trainTeacher(config, architecture, train, natEpochs, log);
       ActorSystem system = Roles.actorSystem(config);
       List<AutoCloseable> running = new ArrayList<>();
       try {
         String modelId = config.getString("igd.trainer.model-id");
-        SnapshotFollower augmentFollower = SnapshotFollower.start(kafkaSettings, topics, modelId, "augment", streamMetrics);
+        SnapshotFollower augmentFollower =
+            SnapshotFollower.start(kafkaSettings, topics, modelId, "augment", streamMetrics);
         running.add(augmentFollower);
-        var corrupt = CorruptStage.run(system, kafkaSettings, topics, corruptSettings, streamMetrics);
-        running.add(() -> corrupt.drainAndShutdown(system.dispatcher()).toCompletableFuture().get());
-        EvaluateStage evaluate = EvaluateStage.start(system, kafkaSettings, topics, modelId, evaluateSettings,
-            evaluateSettings.attack(config), streamMetrics, new EvaluationMetrics(metrics.registry()), log::info);
+        var corrupt =
+            CorruptStage.run(system, kafkaSettings, topics, corruptSettings, streamMetrics);
+        running.add(
+            () -> corrupt.drainAndShutdown(system.dispatcher()).toCompletableFuture().get());
+        EvaluateStage evaluate =
+            EvaluateStage.start(
+                system,
+                kafkaSettings,
+                topics,
+                modelId,
+                evaluateSettings,
+                evaluateSettings.attack(config),
+                streamMetrics,
+                new EvaluationMetrics(metrics.registry()),
+                log::info);
         running.add(() -> evaluate.stop().toCompletableFuture().get());
 
-        TrainingSplit split = TrainingSplit.read(kafkaSettings, topics.samples(), Duration.ofMinutes(5));
-        KafkaTrainer trainer = TrainCommand.create(config, kafkaSettings, topics, architecture, split, out.resolve("trainer"),
-            new TrainerMetrics(metrics.registry()), log);
+        TrainingSplit split =
+            TrainingSplit.read(kafkaSettings, topics.samples(), Duration.ofMinutes(5));
+        KafkaTrainer trainer =
+            TrainCommand.create(
+                config,
+                kafkaSettings,
+                topics,
+                architecture,
+                split,
+                out.resolve("trainer"),
+                new TrainerMetrics(metrics.registry()),
+                log);
         AtomicReference<KafkaTrainer.Progress> lastStep = new AtomicReference<>();
         CompletableFuture<Classifier> trained = new CompletableFuture<>();
-        Thread trainerThread = new Thread(() -> {
-          try {
-            trained.complete(trainer.run());
-          } catch (Throwable t) {
-            trained.completeExceptionally(t);
-          }
-        }, "igd-trainer");
+        Thread trainerThread =
+            new Thread(
+                () -> {
+                  try {
+                    trained.complete(trainer.run());
+                  } catch (Throwable t) {
+                    trained.completeExceptionally(t);
+                  }
+                },
+                "igd-trainer");
         trainerThread.setDaemon(true);
         trainerThread.start();
-        AugmentStage augment = Roles.startAugment(system, kafkaSettings, topics, config, teacherModel, augmentFollower, streamMetrics, log);
+        AugmentStage augment =
+            Roles.startAugment(
+                system,
+                kafkaSettings,
+                topics,
+                config,
+                teacherModel,
+                augmentFollower,
+                streamMetrics,
+                log);
 
         long t0 = System.nanoTime();
         long[] window = {System.nanoTime(), -1}; // (time, trained) of the previous progress line
@@ -205,7 +278,16 @@ final class PipelineCommand implements Callable<Integer> {
           Thread.sleep(200);
           if (System.nanoTime() - t0 > progressEvery * 1_000_000_000L) {
             t0 = System.nanoTime();
-            log.info(progressLine(started, window, augment.status(), trainer.result(), igdSettings, split, evaluate, streamMetrics));
+            log.info(
+                progressLine(
+                    started,
+                    window,
+                    augment.status(),
+                    trainer.result(),
+                    igdSettings,
+                    split,
+                    evaluate,
+                    streamMetrics));
           }
           if (augment.done().toCompletableFuture().isCompletedExceptionally()) {
             augment.done().toCompletableFuture().get();
@@ -220,22 +302,39 @@ final class PipelineCommand implements Callable<Integer> {
         log.info("waiting for the evaluator's report of the final snapshot v" + finalVersion);
         Evaluation last = evaluate.report(finalVersion).get();
         var r = last.result();
-        log.info(String.format(Locale.ROOT, "published %s/%d to %s: clean %.4f, pgd-20 %s", modelId, finalVersion, topics.reports(),
-            r.cleanAccuracy(), r.pgd20Accuracy() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", r.pgd20Accuracy())));
+        log.info(
+            String.format(
+                Locale.ROOT,
+                "published %s/%d to %s: clean %.4f, pgd-20 %s",
+                modelId,
+                finalVersion,
+                topics.reports(),
+                r.cleanAccuracy(),
+                r.pgd20Accuracy() == null
+                    ? "n/a"
+                    : String.format(Locale.ROOT, "%.4f", r.pgd20Accuracy())));
         // The report files put the teacher beside the student, as `igd eval` does for two models.
         Path reportDir = out.resolve("report");
         Files.createDirectories(reportDir);
-        RobustnessReport both = sideBySide(evaluateSettings, config, test, teacherModel, student, modelId, log);
+        RobustnessReport both =
+            sideBySide(evaluateSettings, config, test, teacherModel, student, modelId, log);
         ReportFiles.writeAll(both, reportDir);
         saveMetrics(metrics, reportDir.resolve("metrics.prom"), log);
-        GradientThread.shared().call(() -> {
-          student.close();
-          return null;
-        });
+        GradientThread.shared()
+            .call(
+                () -> {
+                  student.close();
+                  return null;
+                });
         for (ModelResult m : both.models()) {
-          System.out.printf(Locale.ROOT, "pipeline: %-22s clean accuracy %.4f, pgd-20 accuracy %.4f, gini %.3f on %d test images%n",
-              m.modelId() + " (" + m.method() + ")", m.cleanAccuracy(), m.pgd20Accuracy(),
-              m.giniPixel() == null ? Double.NaN : m.giniPixel(), both.samples());
+          System.out.printf(
+              Locale.ROOT,
+              "pipeline: %-22s clean accuracy %.4f, pgd-20 accuracy %.4f, gini %.3f on %d test images%n",
+              m.modelId() + " (" + m.method() + ")",
+              m.cleanAccuracy(),
+              m.pgd20Accuracy(),
+              m.giniPixel() == null ? Double.NaN : m.giniPixel(),
+              both.samples());
         }
         System.out.println("pipeline: report in " + reportDir);
       } finally {
@@ -243,26 +342,42 @@ final class PipelineCommand implements Callable<Integer> {
           running.get(i).close();
         }
         Roles.terminate(system);
-        GradientThread.shared().call(() -> {
-          teacherModel.close();
-          return null;
-        });
+        GradientThread.shared()
+            .call(
+                () -> {
+                  teacherModel.close();
+                  return null;
+                });
       }
     }
-    log.info(String.format(Locale.ROOT, "pipeline done in %.1f min; results in %s", (System.nanoTime() - started) / 60e9, out));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "pipeline done in %.1f min; results in %s",
+            (System.nanoTime() - started) / 60e9,
+            out));
     return 0;
   }
 
   private EmbeddedKafkaBroker startBroker(Log log) throws Exception {
     long t0 = System.nanoTime();
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(out.resolve("kafka"), 0);
-    log.info(String.format(Locale.ROOT, "embedded broker up at %s in %.1f s (data in %s)", broker.bootstrapServers(),
-        (System.nanoTime() - t0) / 1e9, broker.dataDir()));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "embedded broker up at %s in %.1f s (data in %s)",
+            broker.bootstrapServers(),
+            (System.nanoTime() - t0) / 1e9,
+            broker.dataDir()));
     return broker;
   }
 
-  /** The NAT teacher: trained in-process (resuming from its checkpoints) unless its model file is there. */
-  private Classifier trainTeacher(Config config, Architecture architecture, Dataset train, int natEpochs, Log log) {
+  /**
+   * The NAT teacher: trained in-process (resuming from its checkpoints) unless its model file is
+   * there.
+   */
+  private Classifier trainTeacher(
+      Config config, Architecture architecture, Dataset train, int natEpochs, Log log) {
     Path dir = out.resolve("teacher");
     Path file = dir.resolve("model.safetensors");
     if (Files.isRegularFile(file)) {
@@ -273,27 +388,42 @@ final class PipelineCommand implements Callable<Integer> {
     natOverrides.put("igd.train.method", TrainingMethod.NAT.id());
     natOverrides.put("igd.train.epochs", natEpochs);
     TrainSettings nat = TrainSettings.fromConfig(stream.config(natOverrides));
-    CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), nat.keepCheckpoints());
-    Map<String, String> runMetadata = Map.of("dataset", data.dataset, "train_limit", Integer.toString(train.size()));
-    Classifier model = GradientThread.shared().call(() -> {
-      try (TrainingProgress listener = new TrainingProgress("teacher (nat)", log)) {
-        return new LocalTrainer(nat, architecture, train, null, checkpoints, runMetadata, listener).run();
-      }
-    });
-    GradientThread.shared().call(() -> {
-      Map<String, String> meta = new LinkedHashMap<>(runMetadata);
-      meta.put("method", "nat");
-      model.toModelFile(meta).write(file);
-      model.freeze();
-      return null;
-    });
+    CheckpointDirectory checkpoints =
+        new CheckpointDirectory(dir.resolve("checkpoints"), nat.keepCheckpoints());
+    Map<String, String> runMetadata =
+        Map.of("dataset", data.dataset, "train_limit", Integer.toString(train.size()));
+    Classifier model =
+        GradientThread.shared()
+            .call(
+                () -> {
+                  try (TrainingProgress listener = new TrainingProgress("teacher (nat)", log)) {
+                    return new LocalTrainer(
+                            nat, architecture, train, null, checkpoints, runMetadata, listener)
+                        .run();
+                  }
+                });
+    GradientThread.shared()
+        .call(
+            () -> {
+              Map<String, String> meta = new LinkedHashMap<>(runMetadata);
+              meta.put("method", "nat");
+              model.toModelFile(meta).write(file);
+              model.freeze();
+              return null;
+            });
     log.info("teacher: saved " + file);
     return model;
   }
 
   /** The final report of the teacher and the trained student, every test, side by side. */
-  private RobustnessReport sideBySide(EvaluateSettings settings, Config config, Dataset test, Classifier teacherModel,
-      Classifier student, String modelId, Log log) {
+  private RobustnessReport sideBySide(
+      EvaluateSettings settings,
+      Config config,
+      Dataset test,
+      Classifier teacherModel,
+      Classifier student,
+      String modelId,
+      Log log) {
     Set<SuiteTest> tests = EnumSet.copyOf(settings.testsFor(true));
     tests.add(SuiteTest.PGD);
     tests.add(SuiteTest.GINI);
@@ -303,19 +433,49 @@ final class PipelineCommand implements Callable<Integer> {
       if (!String.valueOf(e.getMessage()).contains("joint-correct subset is empty")) {
         throw e;
       }
-      log.info("no test image is classified correctly by both models: the final report has clean and PGD-20 only");
-      return sideBySide(EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD), settings, config, test, teacherModel, student, modelId, log);
+      log.info(
+          "no test image is classified correctly by both models: the final report has clean and PGD-20 only");
+      return sideBySide(
+          EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD),
+          settings,
+          config,
+          test,
+          teacherModel,
+          student,
+          modelId,
+          log);
     }
   }
 
-  private RobustnessReport sideBySide(Set<SuiteTest> tests, EvaluateSettings settings, Config config, Dataset test,
-      Classifier teacherModel, Classifier student, String modelId, Log log) {
-    RobustnessSuite suite = new RobustnessSuite(new RobustnessSuite.Settings(tests, settings.batchSize(), settings.seed(),
-        settings.attack(config).apply(test.channels()), 8));
+  private RobustnessReport sideBySide(
+      Set<SuiteTest> tests,
+      EvaluateSettings settings,
+      Config config,
+      Dataset test,
+      Classifier teacherModel,
+      Classifier student,
+      String modelId,
+      Log log) {
+    RobustnessSuite suite =
+        new RobustnessSuite(
+            new RobustnessSuite.Settings(
+                tests,
+                settings.batchSize(),
+                settings.seed(),
+                settings.attack(config).apply(test.channels()),
+                8));
     try (Progress bar = Progress.start("final report (teacher + student)", 100, 0, "%", log)) {
-      return GradientThread.shared().call(() -> suite.run(data.dataset, test,
-          List.of(new RobustnessSuite.Entry("teacher", "nat", teacherModel), new RobustnessSuite.Entry(modelId, "igd", student)),
-          (name, done, total) -> bar.stepTo(total == 0 ? 0 : 100 * done / total, name)));
+      return GradientThread.shared()
+          .call(
+              () ->
+                  suite.run(
+                      data.dataset,
+                      test,
+                      List.of(
+                          new RobustnessSuite.Entry("teacher", "nat", teacherModel),
+                          new RobustnessSuite.Entry(modelId, "igd", student)),
+                      (name, done, total) ->
+                          bar.stepTo(total == 0 ? 0 : 100 * done / total, name)));
     }
   }
 
@@ -326,32 +486,73 @@ final class PipelineCommand implements Callable<Integer> {
     }
     try {
       var client = java.net.http.HttpClient.newHttpClient();
-      var response = client.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var response =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + metrics.port() + "/metrics"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
       Files.writeString(file, response.body());
     } catch (Exception e) {
       log.info("could not save the final metrics: " + e.getMessage());
     }
   }
 
-  private static String progressLine(long started, long[] window, AugmentStage.Status a, KafkaTrainer.Result t,
-      TrainSettings s, TrainingSplit split, EvaluateStage evaluate, StreamMetrics streams) {
+  private static String progressLine(
+      long started,
+      long[] window,
+      AugmentStage.Status a,
+      KafkaTrainer.Result t,
+      TrainSettings s,
+      TrainingSplit split,
+      EvaluateStage evaluate,
+      StreamMetrics streams) {
     double minutes = (System.nanoTime() - started) / 60e9;
     long total = (long) split.samples() * s.epochs();
     // the rate over the last interval: a resumed run starts with the restored count
     long now = System.nanoTime();
-    double rate = window[1] < 0 ? 0 : (t.trained() - window[1]) / Math.max(1e-9, (now - window[0]) / 1e9);
+    double rate =
+        window[1] < 0 ? 0 : (t.trained() - window[1]) / Math.max(1e-9, (now - window[0]) / 1e9);
     window[0] = now;
     window[1] = t.trained();
-    String eta = rate > 0 ? String.format(Locale.ROOT, "%.1f min", (total - t.trained()) / rate / 60) : "?";
-    String eval = evaluate.latest().map(e -> String.format(Locale.ROOT, "eval v%d clean %.1f%% pgd-20 %s", e.version(),
-        100 * e.result().cleanAccuracy(), e.result().pgd20Accuracy() == null ? "n/a"
-            : String.format(Locale.ROOT, "%.1f%%", 100 * e.result().pgd20Accuracy()))).orElse("eval pending");
-    return String.format(Locale.ROOT,
+    String eta =
+        rate > 0 ? String.format(Locale.ROOT, "%.1f min", (total - t.trained()) / rate / 60) : "?";
+    String eval =
+        evaluate
+            .latest()
+            .map(
+                e ->
+                    String.format(
+                        Locale.ROOT,
+                        "eval v%d clean %.1f%% pgd-20 %s",
+                        e.version(),
+                        100 * e.result().cleanAccuracy(),
+                        e.result().pgd20Accuracy() == null
+                            ? "n/a"
+                            : String.format(
+                                Locale.ROOT, "%.1f%%", 100 * e.result().pgd20Accuracy())))
+            .orElse("eval pending");
+    return String.format(
+        Locale.ROOT,
         "%.1f min | augment epoch %d/%d, %d made, lag %d | trainer step %d, v%d, %d/%d (%.0f%%, %.0f/s, ETA %s), %d dup, %d stale | %s | dlq %d",
-        minutes, Math.min(a.epoch() + 1, a.epochs()), a.epochs(), a.produced(), a.lag(), t.steps(), t.version(), t.trained(), total,
-        100.0 * t.trained() / Math.max(1, total), rate, eta, t.duplicates(), t.stale(), eval,
-        streams.deadLetters("augment") + streams.deadLetters("corrupt") + streams.deadLetters("evaluate") + t.deadLetters());
+        minutes,
+        Math.min(a.epoch() + 1, a.epochs()),
+        a.epochs(),
+        a.produced(),
+        a.lag(),
+        t.steps(),
+        t.version(),
+        t.trained(),
+        total,
+        100.0 * t.trained() / Math.max(1, total),
+        rate,
+        eta,
+        t.duplicates(),
+        t.stale(),
+        eval,
+        streams.deadLetters("augment")
+            + streams.deadLetters("corrupt")
+            + streams.deadLetters("evaluate")
+            + t.deadLetters());
   }
 }

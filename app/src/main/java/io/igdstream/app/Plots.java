@@ -15,8 +15,8 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.ui.RectangleAnchor;
@@ -39,7 +39,8 @@ final class Plots {
   }
 
   /** Lines y(x) per series, e.g. error rate against the perturbed fraction t. */
-  static void lines(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) {
+  static void lines(
+      Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) {
     save(lineChart(title, xLabel, yLabel, series), file);
   }
 
@@ -47,13 +48,23 @@ final class Plots {
    * Lines y(x) per series with a labelled vertical marker at {@code markerX} (e.g. the end of a
    * warm-up) and a y axis fitted to the data rather than starting at zero.
    */
-  static void linesWithMarker(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series,
-      double markerX, String markerLabel) {
+  static void linesWithMarker(
+      Path file,
+      String title,
+      String xLabel,
+      String yLabel,
+      Map<String, double[][]> series,
+      double markerX,
+      String markerLabel) {
     JFreeChart chart = lineChart(title, xLabel, yLabel, series);
     XYPlot plot = chart.getXYPlot();
     ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
-    ValueMarker marker = new ValueMarker(markerX, Color.GRAY, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
-        10f, new float[] {6f, 4f}, 0f));
+    ValueMarker marker =
+        new ValueMarker(
+            markerX,
+            Color.GRAY,
+            new BasicStroke(
+                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
     marker.setLabel(markerLabel);
     marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
     marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
@@ -62,7 +73,8 @@ final class Plots {
     save(chart, file);
   }
 
-  private static JFreeChart lineChart(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
+  private static JFreeChart lineChart(
+      String title, String xLabel, String yLabel, Map<String, double[][]> series) {
     XYSeriesCollection data = new XYSeriesCollection();
     series.forEach(
         (name, points) -> {
@@ -72,7 +84,9 @@ final class Plots {
           }
           data.addSeries(s);
         });
-    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(
+            title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
     for (int i = 0; i < data.getSeriesCount(); i++) {
@@ -84,10 +98,18 @@ final class Plots {
   }
 
   /** Grouped bars: value[series][category]. */
-  static void bars(Path file, String title, String categoryLabel, String valueLabel, Map<String, Map<String, Double>> values) {
+  static void bars(
+      Path file,
+      String title,
+      String categoryLabel,
+      String valueLabel,
+      Map<String, Map<String, Double>> values) {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
-    values.forEach((series, row) -> row.forEach((category, v) -> data.addValue(v, series, category)));
-    JFreeChart chart = ChartFactory.createBarChart(title, categoryLabel, valueLabel, data, PlotOrientation.VERTICAL, true, false, false);
+    values.forEach(
+        (series, row) -> row.forEach((category, v) -> data.addValue(v, series, category)));
+    JFreeChart chart =
+        ChartFactory.createBarChart(
+            title, categoryLabel, valueLabel, data, PlotOrientation.VERTICAL, true, false, false);
     style(chart);
     save(chart, file);
   }
@@ -101,7 +123,9 @@ final class Plots {
             data.addSeries(name, values, 40, 0.0, 1.0);
           }
         });
-    JFreeChart chart = ChartFactory.createHistogram(title, xLabel, "samples", data, PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart =
+        ChartFactory.createHistogram(
+            title, xLabel, "samples", data, PlotOrientation.VERTICAL, true, false, false);
     chart.getXYPlot().setForegroundAlpha(0.55f);
     style(chart);
     save(chart, file);
@@ -111,12 +135,20 @@ final class Plots {
    * A grid of grey maps, one row per model, one column per sample: each map (H×W, any range) is
    * scaled to [0, 255] by its own max |value|, so the picture shows where, not how much.
    */
-  static void mapGrid(Path file, String title, List<String> rowNames, List<List<float[]>> rows, int height, int width) {
+  static void mapGrid(
+      Path file,
+      String title,
+      List<String> rowNames,
+      List<List<float[]>> rows,
+      int height,
+      int width) {
     int scale = Math.max(1, 96 / Math.max(height, width));
     int cell = Math.max(height, width) * scale + 6;
     int labelWidth = 160;
     int columns = rows.stream().mapToInt(List::size).max().orElse(0);
-    BufferedImage image = new BufferedImage(labelWidth + columns * cell, 30 + rows.size() * cell, BufferedImage.TYPE_INT_RGB);
+    BufferedImage image =
+        new BufferedImage(
+            labelWidth + columns * cell, 30 + rows.size() * cell, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, image.getWidth(), image.getHeight());

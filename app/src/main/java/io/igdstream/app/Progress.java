@@ -29,7 +29,9 @@ final class Progress implements AutoCloseable {
             .setMaxRenderedLength(120)
             .startsFrom(done, Duration.ZERO);
     if (System.console() == null) {
-      builder.setConsumer(new DelegatingProgressBarConsumer(log::info, 120)).setUpdateIntervalMillis(15_000);
+      builder
+          .setConsumer(new DelegatingProgressBarConsumer(log::info, 120))
+          .setUpdateIntervalMillis(15_000);
     } else {
       builder.setUpdateIntervalMillis(500);
     }

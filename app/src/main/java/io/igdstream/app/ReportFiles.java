@@ -59,12 +59,14 @@ final class ReportFiles {
       row.put("ioa_white", m.ioaWhite());
       if (!m.corruptions().isEmpty()) {
         Map<String, Object> corruptions = new LinkedHashMap<>();
-        m.corruptions().forEach((name, bySeverity) -> {
-          Map<String, Object> entry = new LinkedHashMap<>();
-          bySeverity.forEach((s, v) -> entry.put(Integer.toString(s), v));
-          entry.put("mean", m.corruptionMean(name));
-          corruptions.put(name, entry);
-        });
+        m.corruptions()
+            .forEach(
+                (name, bySeverity) -> {
+                  Map<String, Object> entry = new LinkedHashMap<>();
+                  bySeverity.forEach((s, v) -> entry.put(Integer.toString(s), v));
+                  entry.put("mean", m.corruptionMean(name));
+                  corruptions.put(name, entry);
+                });
         row.put("corruptions", corruptions);
         row.put("corruption_mean", m.corruptionMean());
       }
@@ -87,28 +89,54 @@ final class ReportFiles {
   static String markdown(RobustnessReport r) {
     StringBuilder md = new StringBuilder();
     md.append("# Robustness report: ").append(r.dataset()).append("\n\n");
-    md.append(String.format(Locale.ROOT,
-        "%d test images; accuracies over all of them, error rates over the %d images every model classifies correctly (joint-correct subset). Seed %d. Δ = change of each model's error relative to the first model's.%n%n",
-        r.samples(), r.jointCorrect(), r.seed()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%d test images; accuracies over all of them, error rates over the %d images every model classifies correctly (joint-correct subset). Seed %d. Δ = change of each model's error relative to the first model's.%n%n",
+            r.samples(),
+            r.jointCorrect(),
+            r.seed()));
     List<ModelResult> ms = r.models();
     md.append("## Accuracy\n\n| model | method | clean | PGD-20 |\n|---|---|---|---|\n");
     for (ModelResult m : ms) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %s |%n", m.modelId(), m.method(), m.cleanAccuracy(), fmt(m.pgd20Accuracy())));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.4f | %s |%n",
+              m.modelId(),
+              m.method(),
+              m.cleanAccuracy(),
+              fmt(m.pgd20Accuracy())));
     }
     if (ms.get(0).giniPixel() != null) {
-      md.append("\n## Gini of saliency (lower = more equal)\n\n| model | pixel | regional |\n|---|---|---|\n");
+      md.append(
+          "\n## Gini of saliency (lower = more equal)\n\n| model | pixel | regional |\n|---|---|---|\n");
       for (ModelResult m : ms) {
-        md.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f |%n", m.modelId(), m.giniPixel(), m.giniRegional()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.4f | %.4f |%n",
+                m.modelId(),
+                m.giniPixel(),
+                m.giniRegional()));
       }
     }
     fractionTable(md, "Inductive noise attack, add (error rate)", ms, ModelResult::inaAdd);
     fractionTable(md, "Inductive noise attack, replace (error rate)", ms, ModelResult::inaReplace);
     fractionTable(md, "Random noise (error rate)", ms, ModelResult::rn);
     if (ms.get(0).ioaGrey() != null) {
-      md.append("\n## Inductive occlusion attack (error rate)\n\n| model | grey (0.5) | Δ | white (1.0) | Δ |\n|---|---|---|---|---|\n");
+      md.append(
+          "\n## Inductive occlusion attack (error rate)\n\n| model | grey (0.5) | Δ | white (1.0) | Δ |\n|---|---|---|---|---|\n");
       for (ModelResult m : ms) {
-        md.append(String.format(Locale.ROOT, "| %s | %.4f | %s | %.4f | %s |%n", m.modelId(),
-            m.ioaGrey(), delta(m.ioaGrey(), ms.get(0).ioaGrey()), m.ioaWhite(), delta(m.ioaWhite(), ms.get(0).ioaWhite())));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.4f | %s | %.4f | %s |%n",
+                m.modelId(),
+                m.ioaGrey(),
+                delta(m.ioaGrey(), ms.get(0).ioaGrey()),
+                m.ioaWhite(),
+                delta(m.ioaWhite(), ms.get(0).ioaWhite())));
       }
     }
     if (!ms.get(0).corruptions().isEmpty()) {
@@ -124,7 +152,9 @@ final class ReportFiles {
           md.append(String.format(Locale.ROOT, " %.4f |", corruption(m, name)));
         }
         for (ModelResult m : ms.subList(1, ms.size())) {
-          md.append(' ').append(delta(corruption(m, name), corruption(ms.get(0), name))).append(" |");
+          md.append(' ')
+              .append(delta(corruption(m, name), corruption(ms.get(0), name)))
+              .append(" |");
         }
         md.append('\n');
       }
@@ -138,7 +168,11 @@ final class ReportFiles {
     return name.equals("mean") ? m.corruptionMean() : m.corruptionMean(name);
   }
 
-  private static void fractionTable(StringBuilder md, String title, List<ModelResult> ms, Function<ModelResult, Map<Double, Double>> get) {
+  private static void fractionTable(
+      StringBuilder md,
+      String title,
+      List<ModelResult> ms,
+      Function<ModelResult, Map<Double, Double>> get) {
     if (get.apply(ms.get(0)) == null) {
       return;
     }
@@ -173,11 +207,18 @@ final class ReportFiles {
   static void plots(RobustnessReport r, Path dir) {
     List<ModelResult> ms = r.models();
     linePlot(dir.resolve("ina_add.png"), "Inductive noise attack (add)", ms, ModelResult::inaAdd);
-    linePlot(dir.resolve("ina_replace.png"), "Inductive noise attack (replace)", ms, ModelResult::inaReplace);
+    linePlot(
+        dir.resolve("ina_replace.png"),
+        "Inductive noise attack (replace)",
+        ms,
+        ModelResult::inaReplace);
     linePlot(dir.resolve("rn.png"), "Random noise", ms, ModelResult::rn);
     if (ms.get(0).ioaGrey() != null) {
       Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
-      ms.forEach(m -> bars.put(m.modelId(), Map.of("grey (0.5)", m.ioaGrey(), "white (1.0)", m.ioaWhite())));
+      ms.forEach(
+          m ->
+              bars.put(
+                  m.modelId(), Map.of("grey (0.5)", m.ioaGrey(), "white (1.0)", m.ioaWhite())));
       Plots.bars(dir.resolve("ioa.png"), "Inductive occlusion attack", "fill", "error rate", bars);
     }
     if (!ms.get(0).corruptions().isEmpty()) {
@@ -187,7 +228,12 @@ final class ReportFiles {
         Corruptions.names().forEach(n -> row.put(n, m.corruptionMean(n)));
         means.put(m.modelId(), row);
       }
-      Plots.bars(dir.resolve("corruptions.png"), "Corruption error (mean over severities)", "corruption", "error rate", means);
+      Plots.bars(
+          dir.resolve("corruptions.png"),
+          "Corruption error (mean over severities)",
+          "corruption",
+          "error rate",
+          means);
       Map<String, double[][]> bySeverity = new LinkedHashMap<>();
       for (ModelResult m : ms) {
         for (String n : Corruptions.noiseFamily()) {
@@ -198,31 +244,51 @@ final class ReportFiles {
           bySeverity.put(m.modelId() + " " + n, pts);
         }
       }
-      Plots.lines(dir.resolve("corruptions_noise_severity.png"), "Noise corruptions by severity", "severity", "error rate", bySeverity);
+      Plots.lines(
+          dir.resolve("corruptions_noise_severity.png"),
+          "Noise corruptions by severity",
+          "severity",
+          "error rate",
+          bySeverity);
     }
     if (ms.get(0).giniPixel() != null) {
       Map<String, double[]> pixel = new LinkedHashMap<>();
       Map<String, double[]> regional = new LinkedHashMap<>();
-      ms.forEach(m -> {
-        pixel.put(m.modelId(), m.giniPixelSamples());
-        regional.put(m.modelId(), m.giniRegionalSamples());
-      });
-      Plots.histograms(dir.resolve("gini_pixel.png"), "Gini of saliency, pixel scale", "Gini", pixel);
-      Plots.histograms(dir.resolve("gini_regional.png"), "Gini of saliency, regional scale", "Gini", regional);
+      ms.forEach(
+          m -> {
+            pixel.put(m.modelId(), m.giniPixelSamples());
+            regional.put(m.modelId(), m.giniRegionalSamples());
+          });
+      Plots.histograms(
+          dir.resolve("gini_pixel.png"), "Gini of saliency, pixel scale", "Gini", pixel);
+      Plots.histograms(
+          dir.resolve("gini_regional.png"), "Gini of saliency, regional scale", "Gini", regional);
       List<String> names = ms.stream().map(ModelResult::modelId).toList();
       List<List<float[]>> rows = ms.stream().map(ModelResult::saliencyExamples).toList();
-      Plots.mapGrid(dir.resolve("saliency.png"), "|saliency| (channel mean) on the first joint-correct test images", names, rows,
-          r.height(), r.width());
+      Plots.mapGrid(
+          dir.resolve("saliency.png"),
+          "|saliency| (channel mean) on the first joint-correct test images",
+          names,
+          rows,
+          r.height(),
+          r.width());
     }
   }
 
-  private static void linePlot(Path file, String title, List<ModelResult> ms, Function<ModelResult, Map<Double, Double>> get) {
+  private static void linePlot(
+      Path file,
+      String title,
+      List<ModelResult> ms,
+      Function<ModelResult, Map<Double, Double>> get) {
     if (get.apply(ms.get(0)) == null) {
       return;
     }
     Map<String, double[][]> series = new LinkedHashMap<>();
     for (ModelResult m : ms) {
-      double[][] pts = get.apply(m).entrySet().stream().map(e -> new double[] {e.getKey(), e.getValue()}).toArray(double[][]::new);
+      double[][] pts =
+          get.apply(m).entrySet().stream()
+              .map(e -> new double[] {e.getKey(), e.getValue()})
+              .toArray(double[][]::new);
       series.put(m.modelId(), pts);
     }
     Plots.lines(file, title, "fraction of elements perturbed (t)", "error rate", series);

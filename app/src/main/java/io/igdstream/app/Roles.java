@@ -41,8 +41,12 @@ final class Roles {
   }
 
   /** Creates the six topics of the prefix if missing and waits until they take records. */
-  static void ensureTopics(KafkaSettings kafka, Config config, TopicNames topics) throws InterruptedException {
-    TopicAdmin.ensure(kafka.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), Duration.ofSeconds(60));
+  static void ensureTopics(KafkaSettings kafka, Config config, TopicNames topics)
+      throws InterruptedException {
+    TopicAdmin.ensure(
+        kafka.bootstrapServers(),
+        TopicsSettings.fromConfig(config).specs(topics),
+        Duration.ofSeconds(60));
   }
 
   /** Reads a teacher model file, checking it exists; the caller closes the model. */
@@ -51,27 +55,51 @@ final class Roles {
       throw new BadInputException("--teacher " + file + " does not exist");
     }
     Checkpoint c = Checkpoint.read(file);
-    return GradientThread.shared().call(() -> {
-      Classifier model = Classifier.load(c);
-      model.freeze();
-      return model;
-    });
+    return GradientThread.shared()
+        .call(
+            () -> {
+              Classifier model = Classifier.load(c);
+              model.freeze();
+              return model;
+            });
   }
 
   /** The augment numerics for a teacher under the configuration. */
   static AdversarialExamples examples(Classifier teacher, Config config) {
     TrainSettings train = TrainSettings.fromConfig(config);
     var spec = teacher.spec();
-    Augmentation augmentation = Augmentation.forSetting(train.augmentation(), spec.channels(), spec.height(), spec.width());
-    return new AdversarialExamples(teacher, train.attack(spec.channels(), train.attackConfig().trainSteps()), train.igd(),
-        augmentation, train.seed(), config.getString("igd.trainer.model-id"));
+    Augmentation augmentation =
+        Augmentation.forSetting(train.augmentation(), spec.channels(), spec.height(), spec.width());
+    return new AdversarialExamples(
+        teacher,
+        train.attack(spec.channels(), train.attackConfig().trainSteps()),
+        train.igd(),
+        augmentation,
+        train.seed(),
+        config.getString("igd.trainer.model-id"));
   }
 
-  static AugmentStage startAugment(ActorSystem system, KafkaSettings kafka, TopicNames topics, Config config,
-      Classifier teacher, SnapshotFollower follower, StreamMetrics metrics, Log log) {
+  static AugmentStage startAugment(
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      Config config,
+      Classifier teacher,
+      SnapshotFollower follower,
+      StreamMetrics metrics,
+      Log log) {
     AugmentSettings settings = AugmentSettings.fromConfig(config);
     var spec = teacher.spec();
-    return AugmentStage.start(system, kafka, topics, settings, examples(teacher, config), follower, metrics,
-        new int[] {spec.channels(), spec.height(), spec.width()}, spec.classes(), log::info);
+    return AugmentStage.start(
+        system,
+        kafka,
+        topics,
+        settings,
+        examples(teacher, config),
+        follower,
+        metrics,
+        new int[] {spec.channels(), spec.height(), spec.width()},
+        spec.classes(),
+        log::info);
   }
 }

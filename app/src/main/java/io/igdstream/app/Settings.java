@@ -23,10 +23,13 @@ final class Settings {
         if (!Files.isRegularFile(configFile)) {
           throw new BadInputException("--config " + configFile + " does not exist");
         }
-        Config file = ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        Config file =
+            ConfigFactory.parseFile(
+                configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         base = file.withFallback(base).resolve();
       }
-      Config merged = ConfigFactory.parseMap(overrides, "command line").withFallback(base).resolve();
+      Config merged =
+          ConfigFactory.parseMap(overrides, "command line").withFallback(base).resolve();
       checkKnownKeys(merged, ConfigFactory.defaultReference());
       return merged;
     } catch (ConfigException e) {
@@ -34,7 +37,9 @@ final class Settings {
     }
   }
 
-  /** Rejects keys under igd that reference.conf does not define (a typo would otherwise be ignored). */
+  /**
+   * Rejects keys under igd that reference.conf does not define (a typo would otherwise be ignored).
+   */
   private static void checkKnownKeys(Config config, Config reference) {
     if (!config.hasPath("igd")) {
       return;

@@ -34,27 +34,45 @@ import picocli.CommandLine.Option;
  * memory, apart from heap pages the GC touches for the first time (no -XX:+AlwaysPreTouch): those
  * are read from the heap's mapping in /proc/self/smaps and shown apart.
  */
-@Command(name = "soak", mixinStandardHelpOptions = true,
-    description = "Resident memory over many IGD steps (double-backprop leak check): growth after warm-up, goal < 2%.")
+@Command(
+    name = "soak",
+    mixinStandardHelpOptions = true,
+    description =
+        "Resident memory over many IGD steps (double-backprop leak check): growth after warm-up, goal < 2%.")
 final class SoakBenchmark implements Callable<Integer> {
 
   static final double GOAL_GROWTH = 0.02;
 
-  @Option(names = "--steps", defaultValue = "5000", description = "IGD steps (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--steps",
+      defaultValue = "5000",
+      description = "IGD steps (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--warmup-steps", defaultValue = "500",
+  @Option(
+      names = "--warmup-steps",
+      defaultValue = "500",
       description = "Steps before the reference RSS is taken (default: ${DEFAULT-VALUE}).")
   int warmupSteps;
 
-  @Option(names = "--sample-every", defaultValue = "100", description = "Steps between two RSS readings (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--sample-every",
+      defaultValue = "100",
+      description = "Steps between two RSS readings (default: ${DEFAULT-VALUE}).")
   int sampleEvery;
 
-  @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "64",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--no-trim", description = "Do not return glibc's free memory to the OS every "
-      + NativeMemory.TRIM_EVERY + " steps as the trainers do (shows the creep that trimming prevents).")
+  @Option(
+      names = "--no-trim",
+      description =
+          "Do not return glibc's free memory to the OS every "
+              + NativeMemory.TRIM_EVERY
+              + " steps as the trainers do (shows the creep that trimming prevents).")
   boolean noTrim;
 
   @Option(names = "--out", description = "Directory for bench-soak.json and bench-soak.png.")
@@ -129,31 +147,80 @@ final class SoakBenchmark implements Callable<Integer> {
     boolean heapFound = end.heapResidentMb() >= 0;
 
     machine.print();
-    System.out.printf(Locale.ROOT, "soak: small-cnn IGD step (PGD-10 + teacher gradient + CE(x_adv) + double backprop + SGD), batch %d, "
-        + "random data, %d steps, RSS every %d; MALLOC_ARENA_MAX=%s%s%n", batch, steps, sampleEvery, arenas,
-        noTrim ? "; no malloc_trim (--no-trim)" : "; malloc_trim(0) every " + NativeMemory.TRIM_EVERY + " steps, as the trainers do");
+    System.out.printf(
+        Locale.ROOT,
+        "soak: small-cnn IGD step (PGD-10 + teacher gradient + CE(x_adv) + double backprop + SGD), batch %d, "
+            + "random data, %d steps, RSS every %d; MALLOC_ARENA_MAX=%s%s%n",
+        batch,
+        steps,
+        sampleEvery,
+        arenas,
+        noTrim
+            ? "; no malloc_trim (--no-trim)"
+            : "; malloc_trim(0) every " + NativeMemory.TRIM_EVERY + " steps, as the trainers do");
     if (pinned) {
-      System.out.printf(Locale.ROOT, "JVM heap pinned (-Xms = -Xmx = %d MB): RSS changes are native memory (libtorch, DJL), "
-          + "apart from heap pages touched for the first time (%s)%n", heapBytes >> 20,
-          heapFound ? "the heap column, from /proc/self/smaps" : "heap mapping not found in /proc/self/smaps");
+      System.out.printf(
+          Locale.ROOT,
+          "JVM heap pinned (-Xms = -Xmx = %d MB): RSS changes are native memory (libtorch, DJL), "
+              + "apart from heap pages touched for the first time (%s)%n",
+          heapBytes >> 20,
+          heapFound
+              ? "the heap column, from /proc/self/smaps"
+              : "heap mapping not found in /proc/self/smaps");
     } else {
-      System.out.printf(Locale.ROOT, "JVM heap NOT pinned (init %d MB, max %d MB): RSS includes heap growth; run with -Xms = -Xmx%n",
-          heap.getInit() >> 20, heap.getMax() >> 20);
+      System.out.printf(
+          Locale.ROOT,
+          "JVM heap NOT pinned (init %d MB, max %d MB): RSS includes heap growth; run with -Xms = -Xmx%n",
+          heap.getInit() >> 20,
+          heap.getMax() >> 20);
     }
-    System.out.printf(Locale.ROOT, "%8s %10s %10s %10s %10s %6s%n", "step", "RSS MB", "heap MB", "native MB", "direct MB", "GCs");
+    System.out.printf(
+        Locale.ROOT,
+        "%8s %10s %10s %10s %10s %6s%n",
+        "step",
+        "RSS MB",
+        "heap MB",
+        "native MB",
+        "direct MB",
+        "GCs");
     for (Sample s : samples) {
-      System.out.printf(Locale.ROOT, "%8d %10.1f %10s %10s %10.1f %6d%n", s.step(), s.rssMb(),
-          heapFound ? format(s.heapResidentMb()) : "-", heapFound ? format(s.nativeMb()) : "-", s.directMb(), s.gcs());
+      System.out.printf(
+          Locale.ROOT,
+          "%8d %10.1f %10s %10s %10.1f %6d%n",
+          s.step(),
+          s.rssMb(),
+          heapFound ? format(s.heapResidentMb()) : "-",
+          heapFound ? format(s.nativeMb()) : "-",
+          s.directMb(),
+          s.gcs());
     }
-    System.out.println("(heap MB: resident pages of the Java heap; native MB = RSS - heap MB; direct MB: the JVM's direct "
-        + "buffers, part of native)");
-    System.out.printf(Locale.ROOT, "RSS at warm-up end (step %d): %.1f MB; at the end (step %d): %.1f MB%n", warmupSteps, warm.rssMb(),
-        steps, end.rssMb());
-    System.out.printf(Locale.ROOT, "growth after warm-up: %+.2f %% (goal < %.0f %%: %s)%s%n", 100 * growth, 100 * GOAL_GROWTH,
+    System.out.println(
+        "(heap MB: resident pages of the Java heap; native MB = RSS - heap MB; direct MB: the JVM's direct "
+            + "buffers, part of native)");
+    System.out.printf(
+        Locale.ROOT,
+        "RSS at warm-up end (step %d): %.1f MB; at the end (step %d): %.1f MB%n",
+        warmupSteps,
+        warm.rssMb(),
+        steps,
+        end.rssMb());
+    System.out.printf(
+        Locale.ROOT,
+        "growth after warm-up: %+.2f %% (goal < %.0f %%: %s)%s%n",
+        100 * growth,
+        100 * GOAL_GROWTH,
         growth < GOAL_GROWTH ? "met" : "MISSED",
-        heapFound ? String.format(Locale.ROOT, "; native (RSS - resident heap) %+.2f %%", 100 * nativeGrowth) : "");
+        heapFound
+            ? String.format(
+                Locale.ROOT, "; native (RSS - resident heap) %+.2f %%", 100 * nativeGrowth)
+            : "");
     System.out.printf(Locale.ROOT, "RSS after warm-up: min %.1f MB, max %.1f MB%n", min, max);
-    System.out.printf(Locale.ROOT, "%.2f steps/s after warm-up; %d steps in %.1f s%n", rate, steps, (tEnd - t0) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "%.2f steps/s after warm-up; %d steps in %.1f s%n",
+        rate,
+        steps,
+        (tEnd - t0) / 1e9);
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("machine", machine.json());
@@ -194,15 +261,29 @@ final class SoakBenchmark implements Callable<Integer> {
     Benchmarks.writeJson(out, "bench-soak.json", result);
     if (out != null) {
       Map<String, double[][]> lines = new LinkedHashMap<>();
-      lines.put("RSS", samples.stream().map(s -> new double[] {s.step(), s.rssMb()}).toArray(double[][]::new));
+      lines.put(
+          "RSS",
+          samples.stream().map(s -> new double[] {s.step(), s.rssMb()}).toArray(double[][]::new));
       if (heapFound) {
-        lines.put("native (RSS - resident heap pages)",
-            samples.stream().map(s -> new double[] {s.step(), s.nativeMb()}).toArray(double[][]::new));
+        lines.put(
+            "native (RSS - resident heap pages)",
+            samples.stream()
+                .map(s -> new double[] {s.step(), s.nativeMb()})
+                .toArray(double[][]::new));
       }
-      Plots.linesWithMarker(out.resolve("bench-soak.png"),
-          String.format(Locale.ROOT, "Resident memory over %d IGD steps (small-cnn, batch %d): %+.2f %% after warm-up", steps, batch,
+      Plots.linesWithMarker(
+          out.resolve("bench-soak.png"),
+          String.format(
+              Locale.ROOT,
+              "Resident memory over %d IGD steps (small-cnn, batch %d): %+.2f %% after warm-up",
+              steps,
+              batch,
               100 * growth),
-          "step", "MB", lines, warmupSteps, "warm-up end (step " + warmupSteps + ")");
+          "step",
+          "MB",
+          lines,
+          warmupSteps,
+          "warm-up end (step " + warmupSteps + ")");
       log.info("wrote " + out.resolve("bench-soak.json") + " and " + out.resolve("bench-soak.png"));
     }
     return 0;
@@ -216,11 +297,17 @@ final class SoakBenchmark implements Callable<Integer> {
       throw new BadInputException("--steps must be >= 200, was " + steps);
     }
     if (warmupSteps < 0 || warmupSteps >= steps) {
-      throw new BadInputException("--warmup-steps must be in 0.." + (steps - 1) + " (below --steps), was " + warmupSteps);
+      throw new BadInputException(
+          "--warmup-steps must be in 0.." + (steps - 1) + " (below --steps), was " + warmupSteps);
     }
     if (steps % sampleEvery != 0 || warmupSteps % sampleEvery != 0) {
-      throw new BadInputException("--steps and --warmup-steps must be multiples of --sample-every " + sampleEvery + ", were "
-          + steps + " and " + warmupSteps);
+      throw new BadInputException(
+          "--steps and --warmup-steps must be multiples of --sample-every "
+              + sampleEvery
+              + ", were "
+              + steps
+              + " and "
+              + warmupSteps);
     }
     if (batch < 1) {
       throw new BadInputException("--batch must be >= 1, was " + batch);
@@ -232,9 +319,16 @@ final class SoakBenchmark implements Callable<Integer> {
   }
 
   private Sample sample(int step, long heapBytes) {
-    double direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-        .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum() / 1048576.0;
-    long gcs = ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(g -> Math.max(0, g.getCollectionCount())).sum();
+    double direct =
+        ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct"))
+                .mapToLong(BufferPoolMXBean::getMemoryUsed)
+                .sum()
+            / 1048576.0;
+    long gcs =
+        ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .mapToLong(g -> Math.max(0, g.getCollectionCount()))
+            .sum();
     return new Sample(step, residentKb() / 1024.0, heapResidentKb(heapBytes) / 1024.0, direct, gcs);
   }
 
@@ -266,8 +360,13 @@ final class SoakBenchmark implements Callable<Integer> {
         String[] f = line.trim().split("\\s+");
         if (f.length >= 5 && f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
           String[] range = f[0].split("-");
-          current = new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16), 0,
-              f.length == 5 && f[1].startsWith("rw") ? 1 : 0};
+          current =
+              new long[] {
+                Long.parseUnsignedLong(range[0], 16),
+                Long.parseUnsignedLong(range[1], 16),
+                0,
+                f.length == 5 && f[1].startsWith("rw") ? 1 : 0
+              };
           mappings.add(current);
         } else if (current != null && line.startsWith("Rss:")) {
           current[2] = Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -280,7 +379,10 @@ final class SoakBenchmark implements Callable<Integer> {
       long size = m[1] - m[0];
       if (m[3] == 1 && size <= heapBytes && size >= heapBytes / 2) {
         long end = m[0] + heapBytes;
-        return mappings.stream().filter(o -> o[0] >= m[0] && o[1] <= end).mapToLong(o -> o[2]).sum();
+        return mappings.stream()
+            .filter(o -> o[0] >= m[0] && o[1] <= end)
+            .mapToLong(o -> o[2])
+            .sum();
       }
     }
     return -1;

@@ -37,10 +37,16 @@ import picocli.CommandLine.Option;
  * same libtorch and threads, and the IGD step's phases (PGD, teacher gradient, student phase) timed
  * apart, so their share of the time can be set against their share of the FLOPs.
  */
-@Command(name = "step", mixinStandardHelpOptions = true, description = "IGD step and plain step: DJL vs PyTorch.")
+@Command(
+    name = "step",
+    mixinStandardHelpOptions = true,
+    description = "IGD step and plain step: DJL vs PyTorch.")
 final class StepBenchmark implements Callable<Integer> {
 
-  @Option(names = "--steps", defaultValue = "20", description = "Timed steps per measurement (median reported).")
+  @Option(
+      names = "--steps",
+      defaultValue = "20",
+      description = "Timed steps per measurement (median reported).")
   int steps;
 
   @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first.")
@@ -49,11 +55,16 @@ final class StepBenchmark implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "128", description = "Batch size.")
   int batch;
 
-  @Option(names = "--matmul-size", defaultValue = "2048",
-      description = "n of the n x n float32 matmul whose GFLOP/s is the peak (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--matmul-size",
+      defaultValue = "2048",
+      description =
+          "n of the n x n float32 matmul whose GFLOP/s is the peak (default: ${DEFAULT-VALUE}).")
   int matmulSize;
 
-  @Option(names = "--python", description = "A python3 with torch (default: /usr/bin/python3 if it imports torch).")
+  @Option(
+      names = "--python",
+      description = "A python3 with torch (default: /usr/bin/python3 if it imports torch).")
   Path python;
 
   @Option(names = "--out", description = "Directory for bench-step.json.")
@@ -96,7 +107,8 @@ final class StepBenchmark implements Callable<Integer> {
     result.put("djl_igd_step_ms_median", igdMs);
     result.put("djl_plain_step_ms_median", plainMs);
     machine.print();
-    System.out.printf(Locale.ROOT, "%-12s %12s %14s %10s%n", "step", "DJL ms", "PyTorch ms", "DJL/PyTorch");
+    System.out.printf(
+        Locale.ROOT, "%-12s %12s %14s %10s%n", "step", "DJL ms", "PyTorch ms", "DJL/PyTorch");
     JsonNode torch = runTorch(threads, log);
     if (torch != null) {
       double tIgd = torch.get("igd_step_ms_median").asDouble();
@@ -106,13 +118,19 @@ final class StepBenchmark implements Callable<Integer> {
       result.put("torch_plain_step_ms_median", tPlain);
       result.put("ratio_igd", igdMs / tIgd);
       result.put("ratio_plain", plainMs / tPlain);
-      System.out.printf(Locale.ROOT, "%-12s %12.1f %14.1f %10.2f%n", "igd", igdMs, tIgd, igdMs / tIgd);
-      System.out.printf(Locale.ROOT, "%-12s %12.1f %14.1f %10.2f%n", "plain", plainMs, tPlain, plainMs / tPlain);
-      System.out.println("PyTorch " + torch.get("torch_version").asText() + " ran the same steps in the same run.");
+      System.out.printf(
+          Locale.ROOT, "%-12s %12.1f %14.1f %10.2f%n", "igd", igdMs, tIgd, igdMs / tIgd);
+      System.out.printf(
+          Locale.ROOT, "%-12s %12.1f %14.1f %10.2f%n", "plain", plainMs, tPlain, plainMs / tPlain);
+      System.out.println(
+          "PyTorch "
+              + torch.get("torch_version").asText()
+              + " ran the same steps in the same run.");
     } else {
       System.out.printf(Locale.ROOT, "%-12s %12.1f %14s %10s%n", "igd", igdMs, "-", "-");
       System.out.printf(Locale.ROOT, "%-12s %12.1f %14s %10s%n", "plain", plainMs, "-", "-");
-      System.out.println("(no python3 with torch found: PyTorch side skipped; apt-get install python3-torch)");
+      System.out.println(
+          "(no python3 with torch found: PyTorch side skipped; apt-get install python3-torch)");
     }
     result.put("flops", printFlops(igdMs, plainMs, phaseMs, matmulGflops, threads));
     Benchmarks.writeJson(out, "bench-step.json", result);
@@ -121,48 +139,99 @@ final class StepBenchmark implements Callable<Integer> {
 
   static final double FLOPS_GOAL = 0.6;
 
-  /** Prints the FLOP counts, the steps' GFLOP/s against the matmul's and the IGD phases; returns them for the JSON. */
-  private Map<String, Object> printFlops(double igdMs, double plainMs, double[] phaseMs, double matmulGflops, int threads) {
+  /**
+   * Prints the FLOP counts, the steps' GFLOP/s against the matmul's and the IGD phases; returns
+   * them for the JSON.
+   */
+  private Map<String, Object> printFlops(
+      double igdMs, double plainMs, double[] phaseMs, double matmulGflops, int threads) {
     List<StepFlops.Layer> layers = StepFlops.smallCnn(Benchmarks.SPEC);
     List<StepFlops.Part> igdParts = StepFlops.igdStep(layers, batch, Benchmarks.PGD_10.steps());
     List<StepFlops.Part> plainParts = StepFlops.plainStep(layers, batch);
     long igdFlops = StepFlops.total(igdParts);
     long plainFlops = StepFlops.total(plainParts);
     System.out.println();
-    System.out.printf(Locale.ROOT, "FLOPs per step, batch %d (2*MACs of convolutions and matmuls; F = forward = %.3f GFLOP, "
-        + "first layer F1 = %.3f):%n", batch, StepFlops.forward(layers, batch) / 1e9, StepFlops.firstLayer(layers, batch) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "FLOPs per step, batch %d (2*MACs of convolutions and matmuls; F = forward = %.3f GFLOP, "
+            + "first layer F1 = %.3f):%n",
+        batch,
+        StepFlops.forward(layers, batch) / 1e9,
+        StepFlops.firstLayer(layers, batch) / 1e9);
     System.out.printf(Locale.ROOT, "%-40s %9s  %s%n", "part", "GFLOP", "rule");
     Map<String, Object> parts = new LinkedHashMap<>();
     for (StepFlops.Part p : igdParts) {
-      System.out.printf(Locale.ROOT, "%-40s %9.3f  %s%n", "igd: " + p.name(), p.flops() / 1e9, p.rule());
+      System.out.printf(
+          Locale.ROOT, "%-40s %9.3f  %s%n", "igd: " + p.name(), p.flops() / 1e9, p.rule());
       parts.put("igd: " + p.name(), p.flops());
     }
     for (StepFlops.Part p : plainParts) {
-      System.out.printf(Locale.ROOT, "%-40s %9.3f  %s%n", "plain: " + p.name(), p.flops() / 1e9, p.rule());
+      System.out.printf(
+          Locale.ROOT, "%-40s %9.3f  %s%n", "plain: " + p.name(), p.flops() / 1e9, p.rule());
       parts.put("plain: " + p.name(), p.flops());
     }
     double igdGflops = igdFlops / igdMs / 1e6;
     double plainGflops = plainFlops / plainMs / 1e6;
-    System.out.printf(Locale.ROOT, "matmul %dx%d float32 (NDArray.matMul, %d threads): %.1f GFLOP/s (median)%n",
-        matmulSize, matmulSize, threads, matmulGflops);
-    System.out.printf(Locale.ROOT, "IGD step: %.1f GFLOP/s = %.2f of the matmul peak (goal >= %.1f: %s)%n", igdGflops,
-        igdGflops / matmulGflops, FLOPS_GOAL, igdGflops / matmulGflops >= FLOPS_GOAL ? "met" : "MISSED");
-    System.out.printf(Locale.ROOT, "plain step: %.1f GFLOP/s = %.2f of the matmul peak (goal >= %.1f: %s)%n", plainGflops,
-        plainGflops / matmulGflops, FLOPS_GOAL, plainGflops / matmulGflops >= FLOPS_GOAL ? "met" : "MISSED");
+    System.out.printf(
+        Locale.ROOT,
+        "matmul %dx%d float32 (NDArray.matMul, %d threads): %.1f GFLOP/s (median)%n",
+        matmulSize,
+        matmulSize,
+        threads,
+        matmulGflops);
+    System.out.printf(
+        Locale.ROOT,
+        "IGD step: %.1f GFLOP/s = %.2f of the matmul peak (goal >= %.1f: %s)%n",
+        igdGflops,
+        igdGflops / matmulGflops,
+        FLOPS_GOAL,
+        igdGflops / matmulGflops >= FLOPS_GOAL ? "met" : "MISSED");
+    System.out.printf(
+        Locale.ROOT,
+        "plain step: %.1f GFLOP/s = %.2f of the matmul peak (goal >= %.1f: %s)%n",
+        plainGflops,
+        plainGflops / matmulGflops,
+        FLOPS_GOAL,
+        plainGflops / matmulGflops >= FLOPS_GOAL ? "met" : "MISSED");
 
     // Where the IGD step's time goes: its phases timed apart, against their FLOPs.
-    long[] phaseFlops = {igdParts.get(0).flops(), igdParts.get(1).flops(),
-        StepFlops.total(igdParts.subList(2, igdParts.size()))};
-    String[] phaseNames = {igdParts.get(0).name(), "teacher gradient", "student phase (trainOn, incl. SGD)"};
+    long[] phaseFlops = {
+      igdParts.get(0).flops(),
+      igdParts.get(1).flops(),
+      StepFlops.total(igdParts.subList(2, igdParts.size()))
+    };
+    String[] phaseNames = {
+      igdParts.get(0).name(), "teacher gradient", "student phase (trainOn, incl. SGD)"
+    };
     double phaseTotal = Arrays.stream(phaseMs).sum();
-    System.out.printf(Locale.ROOT, "IGD phases timed apart (median ms, sum %.1f vs whole step %.1f):%n", phaseTotal, igdMs);
-    System.out.printf(Locale.ROOT, "%-36s %9s %11s %9s %11s %9s %8s%n", "phase", "GFLOP", "FLOP share", "ms", "time share",
-        "GFLOP/s", "of peak");
+    System.out.printf(
+        Locale.ROOT,
+        "IGD phases timed apart (median ms, sum %.1f vs whole step %.1f):%n",
+        phaseTotal,
+        igdMs);
+    System.out.printf(
+        Locale.ROOT,
+        "%-36s %9s %11s %9s %11s %9s %8s%n",
+        "phase",
+        "GFLOP",
+        "FLOP share",
+        "ms",
+        "time share",
+        "GFLOP/s",
+        "of peak");
     List<Map<String, Object>> phases = new ArrayList<>();
     for (int i = 0; i < phaseMs.length; i++) {
       double gflops = phaseFlops[i] / phaseMs[i] / 1e6;
-      System.out.printf(Locale.ROOT, "%-36s %9.3f %11.2f %9.1f %11.2f %9.1f %8.2f%n", phaseNames[i], phaseFlops[i] / 1e9,
-          (double) phaseFlops[i] / igdFlops, phaseMs[i], phaseMs[i] / phaseTotal, gflops, gflops / matmulGflops);
+      System.out.printf(
+          Locale.ROOT,
+          "%-36s %9.3f %11.2f %9.1f %11.2f %9.1f %8.2f%n",
+          phaseNames[i],
+          phaseFlops[i] / 1e9,
+          (double) phaseFlops[i] / igdFlops,
+          phaseMs[i],
+          phaseMs[i] / phaseTotal,
+          gflops,
+          gflops / matmulGflops);
       Map<String, Object> phase = new LinkedHashMap<>();
       phase.put("phase", phaseNames[i]);
       phase.put("flops", phaseFlops[i]);
@@ -197,18 +266,26 @@ final class StepBenchmark implements Callable<Integer> {
    * them: the attack, the teacher gradient, and {@link IgdStep#trainOn} (CE, create_graph gradient,
    * backward, SGD).
    */
-  private double[] phaseMedians(Classifier student, Classifier teacher, Pgd pgd, IgdStep igd, List<NDArray[]> batches,
+  private double[] phaseMedians(
+      Classifier student,
+      Classifier teacher,
+      Pgd pgd,
+      IgdStep igd,
+      List<NDArray[]> batches,
       Log log) {
     double[][] ms = new double[3][steps];
     for (int i = 0; i < warmup + steps; i++) {
       NDArray[] b = batches.get(i % batches.size());
       try (NDManager scope = b[0].getManager().newSubManager()) {
-        NDArray x = b[0].duplicate(); // in this iteration's scope: x_adv and g_T join it (first operand's manager)
+        NDArray x =
+            b[0].duplicate(); // in this iteration's scope: x_adv and g_T join it (first operand's
+        // manager)
         x.attach(scope);
         long t0 = System.nanoTime();
         NDArray xAdv = pgd.perturb(student, x, b[1], i);
         long t1 = System.nanoTime();
-        NDArray teacherGradient = IgdLoss.teacherGradient(teacher, x, b[1], Benchmarks.IGD.gradientTarget());
+        NDArray teacherGradient =
+            IgdLoss.teacherGradient(teacher, x, b[1], Benchmarks.IGD.gradientTarget());
         long t2 = System.nanoTime();
         igd.trainOn(x, xAdv, b[1], teacherGradient, 0.01);
         long t3 = System.nanoTime();
@@ -219,13 +296,23 @@ final class StepBenchmark implements Callable<Integer> {
         }
       }
     }
-    double[] medians = {Benchmarks.median(ms[0]), Benchmarks.median(ms[1]), Benchmarks.median(ms[2])};
-    log.info(String.format(Locale.ROOT, "DJL IGD phases: PGD %.1f ms, teacher gradient %.1f ms, student phase %.1f ms (medians)",
-        medians[0], medians[1], medians[2]));
+    double[] medians = {
+      Benchmarks.median(ms[0]), Benchmarks.median(ms[1]), Benchmarks.median(ms[2])
+    };
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "DJL IGD phases: PGD %.1f ms, teacher gradient %.1f ms, student phase %.1f ms (medians)",
+            medians[0],
+            medians[1],
+            medians[2]));
     return medians;
   }
 
-  /** GFLOP/s of an n x n float32 matmul (2n^3 FLOPs), median of several after warm-up, on this thread's libtorch. */
+  /**
+   * GFLOP/s of an n x n float32 matmul (2n^3 FLOPs), median of several after warm-up, on this
+   * thread's libtorch.
+   */
   private double matmulGflops(NDManager parent, Log log) {
     int runs = 7;
     double[] gflops = new double[runs];
@@ -245,8 +332,16 @@ final class StepBenchmark implements Callable<Integer> {
       }
     }
     double median = Benchmarks.median(gflops);
-    log.info(String.format(Locale.ROOT, "matmul %dx%d float32: median %.1f GFLOP/s over %d runs (min %.1f, max %.1f)",
-        matmulSize, matmulSize, median, runs, Arrays.stream(gflops).min().orElseThrow(), Arrays.stream(gflops).max().orElseThrow()));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "matmul %dx%d float32: median %.1f GFLOP/s over %d runs (min %.1f, max %.1f)",
+            matmulSize,
+            matmulSize,
+            median,
+            runs,
+            Arrays.stream(gflops).min().orElseThrow(),
+            Arrays.stream(gflops).max().orElseThrow()));
     return median;
   }
 
@@ -261,8 +356,15 @@ final class StepBenchmark implements Callable<Integer> {
       }
     }
     double median = Benchmarks.median(ms);
-    log.info(String.format(Locale.ROOT, "%s: median %.1f ms over %d steps (min %.1f, max %.1f)", name, median, steps,
-        Arrays.stream(ms).min().orElseThrow(), Arrays.stream(ms).max().orElseThrow()));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "%s: median %.1f ms over %d steps (min %.1f, max %.1f)",
+            name,
+            median,
+            steps,
+            Arrays.stream(ms).min().orElseThrow(),
+            Arrays.stream(ms).max().orElseThrow()));
     return median;
   }
 
@@ -278,12 +380,25 @@ final class StepBenchmark implements Callable<Integer> {
     }
     Path json = dir.resolve("torch.json");
     log.info("running the same steps in PyTorch (" + py + ")");
-    ProcessBuilder pb = new ProcessBuilder(py.toString(), script.toString(), "--steps", Integer.toString(steps),
-        "--warmup", Integer.toString(warmup), "--batch", Integer.toString(batch), "--threads", Integer.toString(threads),
-        "--json", json.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            py.toString(),
+            script.toString(),
+            "--steps",
+            Integer.toString(steps),
+            "--warmup",
+            Integer.toString(warmup),
+            "--batch",
+            Integer.toString(batch),
+            "--threads",
+            Integer.toString(threads),
+            "--json",
+            json.toString());
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-    // The script logs to stderr (shown) and prints its JSON to stdout (also in --json): keep our table clean.
-    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
+    // The script logs to stderr (shown) and prints its JSON to stdout (also in --json): keep our
+    // table clean.
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
     Process p = pb.start();
     if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
       p.destroyForcibly();

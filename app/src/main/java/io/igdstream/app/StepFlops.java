@@ -10,9 +10,9 @@ import java.util.List;
  *
  * <p>Counting rule. Only the convolutions and matmuls are counted (ReLU, max-pool, the loss, the
  * cosine and SGD are elementwise and negligible). F = the forward FLOPs of one batch = Σ over the
- * layers of 2 · MACs, MACs = Cout·Cin·k·k·Hout·Wout for a convolution and in·out for a linear layer,
- * times the batch. Each gradient of a layer (w.r.t. its input data, w.r.t. its weight) costs as many
- * MACs as its forward, so:
+ * layers of 2 · MACs, MACs = Cout·Cin·k·k·Hout·Wout for a convolution and in·out for a linear
+ * layer, times the batch. Each gradient of a layer (w.r.t. its input data, w.r.t. its weight) costs
+ * as many MACs as its forward, so:
  *
  * <ul>
  *   <li>an input-gradient backward ({@code backward(inputs=[x])}: data gradients only, as in the
@@ -40,7 +40,10 @@ final class StepFlops {
 
   private StepFlops() {}
 
-  /** A convolution or linear layer: its weights (without bias) and the output positions each weight is used at. */
+  /**
+   * A convolution or linear layer: its weights (without bias) and the output positions each weight
+   * is used at.
+   */
   record Layer(String name, long weights, long positions) {
 
     /** Cout·Cin·k·k weights at Hout·Wout positions. */
@@ -62,7 +65,10 @@ final class StepFlops {
   /** One part of a step and its FLOPs for the whole batch. */
   record Part(String name, String rule, long flops) {}
 
-  /** The conv and linear layers of small-cnn as {@code SmallCnn.build} lays them out (3×3, pad 1, max-pool 2 after each conv). */
+  /**
+   * The conv and linear layers of small-cnn as {@code SmallCnn.build} lays them out (3×3, pad 1,
+   * max-pool 2 after each conv).
+   */
   static List<Layer> smallCnn(ModelSpec spec) {
     int h = spec.height();
     int w = spec.width();
@@ -88,11 +94,19 @@ final class StepFlops {
     long f = forward(layers, batch);
     long f1 = firstLayer(layers, batch);
     List<Part> parts = new ArrayList<>();
-    parts.add(new Part("pgd-" + pgdSteps, pgdSteps + " x (forward F + input-gradient backward F)", pgdSteps * 2 * f));
+    parts.add(
+        new Part(
+            "pgd-" + pgdSteps,
+            pgdSteps + " x (forward F + input-gradient backward F)",
+            pgdSteps * 2 * f));
     parts.add(new Part("teacher gradient", "forward F + input-gradient backward F", 2 * f));
     parts.add(new Part("CE(x_adv) forward + backward", "F + (2F - F1)", 3 * f - f1));
-    parts.add(new Part("student gradient (create_graph)", "forward F + input-gradient backward F", 2 * f));
-    parts.add(new Part("double-backprop backward", "2F: both operands of each op of that backward", 2 * f));
+    parts.add(
+        new Part(
+            "student gradient (create_graph)", "forward F + input-gradient backward F", 2 * f));
+    parts.add(
+        new Part(
+            "double-backprop backward", "2F: both operands of each op of that backward", 2 * f));
     return parts;
   }
 
@@ -101,7 +115,10 @@ final class StepFlops {
     long f = forward(layers, batch);
     return List.of(
         new Part("forward", "F", f),
-        new Part("backward", "2F - F1 (no data gradient for the first layer)", 2 * f - firstLayer(layers, batch)));
+        new Part(
+            "backward",
+            "2F - F1 (no data gradient for the first layer)",
+            2 * f - firstLayer(layers, batch)));
   }
 
   static long total(List<Part> parts) {

@@ -11,22 +11,40 @@ import picocli.CommandLine.Option;
 /** The options every Kafka role shares (DESIGN.md "The command line"). */
 final class StreamOptions {
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka brokers (igd.kafka.bootstrap-servers; default 127.0.0.1:9092).")
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT",
+      description = "Kafka brokers (igd.kafka.bootstrap-servers; default 127.0.0.1:9092).")
   String bootstrapServers;
 
-  @Option(names = "--topic-prefix", paramLabel = "NS", defaultValue = "igd",
-      description = "Topic namespace: NS.samples, NS.train.adversarial, ... (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--topic-prefix",
+      paramLabel = "NS",
+      defaultValue = "igd",
+      description =
+          "Topic namespace: NS.samples, NS.train.adversarial, ... (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9464",
-      description = "Prometheus /metrics on 127.0.0.1:PORT; 0 picks a free port, -1 serves none (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      defaultValue = "9464",
+      description =
+          "Prometheus /metrics on 127.0.0.1:PORT; 0 picks a free port, -1 serves none (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--metrics-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
-      description = "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 in a pod so Prometheus can scrape it).")
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "ADDRESS",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 in a pod so Prometheus can scrape it).")
   String metricsHost;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file with overrides of reference.conf.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "HOCON file with overrides of reference.conf.")
   Path config;
 
   @Option(names = "--seed", description = "Seed of every random draw (igd.train.seed).")

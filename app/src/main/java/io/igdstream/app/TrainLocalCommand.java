@@ -30,12 +30,15 @@ import picocli.CommandLine.Option;
 @Command(
     name = "train-local",
     mixinStandardHelpOptions = true,
-    description = "Train in-process (nat | pgdat | igd | trades | trades-igd), no Kafka; resumes from --out.")
+    description =
+        "Train in-process (nat | pgdat | igd | trades | trades-igd), no Kafka; resumes from --out.")
 final class TrainLocalCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
-  @Option(names = "--method", description = "nat | pgdat | igd | trades | trades-igd (igd.train.method).")
+  @Option(
+      names = "--method",
+      description = "nat | pgdat | igd | trades | trades-igd (igd.train.method).")
   String method;
 
   @Option(names = "--model", description = "small-cnn | preact-resnet18 (default: by image size).")
@@ -56,7 +59,9 @@ final class TrainLocalCommand implements Callable<Integer> {
   @Option(names = "--eval-limit", description = "Evaluate on the first N test images only.")
   Integer evalLimit;
 
-  @Option(names = "--teacher", description = "The frozen NAT teacher (a model or checkpoint file) for igd and trades-igd.")
+  @Option(
+      names = "--teacher",
+      description = "The frozen NAT teacher (a model or checkpoint file) for igd and trades-igd.")
   Path teacher;
 
   @Option(names = "--lambda", description = "Weight of the IGD term (igd.igd.lambda).")
@@ -71,7 +76,10 @@ final class TrainLocalCommand implements Callable<Integer> {
   /** Training wall time of the run, resumed parts included (set by {@link #train}). */
   private double trainSeconds;
 
-  @Option(names = "--out", required = true, description = "Run directory: checkpoints, model.safetensors, summary.json.")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "Run directory: checkpoints, model.safetensors, summary.json.")
   Path out;
 
   @Override
@@ -94,7 +102,10 @@ final class TrainLocalCommand implements Callable<Integer> {
       throw new BadInputException("--eval-limit must be >= 1, was " + evalLimit);
     }
     if (settings.method().needsTeacher() && teacher == null) {
-      throw new BadInputException("--method " + settings.method().id() + " needs --teacher MODEL (train one with --method nat)");
+      throw new BadInputException(
+          "--method "
+              + settings.method().id()
+              + " needs --teacher MODEL (train one with --method nat)");
     }
     if (teacher != null && !Files.isRegularFile(teacher)) {
       throw new BadInputException("--teacher " + teacher + " does not exist");
@@ -106,10 +117,21 @@ final class TrainLocalCommand implements Callable<Integer> {
     Dataset train = trainLimit == null ? splits.train() : splits.train().limit(trainLimit);
     Dataset test = evalLimit == null ? splits.test() : splits.test().limit(evalLimit);
     Architecture architecture =
-        model == null ? Architecture.defaultFor(train.channels(), train.height(), train.width()) : Architecture.of(model);
+        model == null
+            ? Architecture.defaultFor(train.channels(), train.height(), train.width())
+            : Architecture.of(model);
     architecture.checkFits(train.channels(), train.height(), train.width());
-    log.info(String.format(Locale.ROOT, "%s: %d training, %d test images of %s, %d classes; model %s; method %s",
-        data.dataset, train.size(), test.size(), train.shape(), train.classCount(), architecture.id(), settings.method().id()));
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "%s: %d training, %d test images of %s, %d classes; model %s; method %s",
+            data.dataset,
+            train.size(),
+            test.size(),
+            train.shape(),
+            train.classCount(),
+            architecture.id(),
+            settings.method().id()));
 
     Map<String, String> runMetadata = new LinkedHashMap<>();
     runMetadata.put("dataset", data.dataset);
@@ -120,7 +142,8 @@ final class TrainLocalCommand implements Callable<Integer> {
     if (teacherModel != null) {
       teacherModel.freeze();
     }
-    try (Classifier student = train(settings, architecture, train, teacherModel, runMetadata, log)) {
+    try (Classifier student =
+        train(settings, architecture, train, teacherModel, runMetadata, log)) {
       Map<String, String> meta = new LinkedHashMap<>(runMetadata);
       meta.put("method", settings.method().id());
       meta.put("seed", Long.toString(settings.seed()));
@@ -130,7 +153,8 @@ final class TrainLocalCommand implements Callable<Integer> {
       log.info("saved " + modelFile);
 
       long evalStarted = System.nanoTime();
-      ModelResult report = evaluate(student, data.dataset, test, settings.method().id(), settings, log);
+      ModelResult report =
+          evaluate(student, data.dataset, test, settings.method().id(), settings, log);
       double eps = settings.attack(train.channels(), settings.attackConfig().evalSteps()).eps();
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("method", settings.method().id());
@@ -149,9 +173,16 @@ final class TrainLocalCommand implements Callable<Integer> {
       summary.put("train_seconds", trainSeconds);
       summary.put("eval_seconds", (System.nanoTime() - evalStarted) / 1e9);
       Json.writeFile(out.resolve("summary.json"), summary);
-      System.out.printf(Locale.ROOT, "%s %s: clean accuracy %.4f, pgd-%d accuracy %.4f (eps %.4f) on %d test images%n",
-          settings.method().id(), data.dataset, report.cleanAccuracy(), settings.attackConfig().evalSteps(),
-          report.pgd20Accuracy(), eps, test.size());
+      System.out.printf(
+          Locale.ROOT,
+          "%s %s: clean accuracy %.4f, pgd-%d accuracy %.4f (eps %.4f) on %d test images%n",
+          settings.method().id(),
+          data.dataset,
+          report.cleanAccuracy(),
+          settings.attackConfig().evalSteps(),
+          report.pgd20Accuracy(),
+          eps,
+          test.size());
       return 0;
     } finally {
       if (teacherModel != null) {
@@ -160,11 +191,19 @@ final class TrainLocalCommand implements Callable<Integer> {
     }
   }
 
-  private Classifier train(TrainSettings settings, Architecture architecture, Dataset train, Classifier teacherModel,
-      Map<String, String> runMetadata, Log log) {
-    CheckpointDirectory checkpoints = new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints());
+  private Classifier train(
+      TrainSettings settings,
+      Architecture architecture,
+      Dataset train,
+      Classifier teacherModel,
+      Map<String, String> runMetadata,
+      Log log) {
+    CheckpointDirectory checkpoints =
+        new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints());
     try (TrainingProgress listener = new TrainingProgress("train " + settings.method().id(), log)) {
-      LocalTrainer trainer = new LocalTrainer(settings, architecture, train, teacherModel, checkpoints, runMetadata, listener);
+      LocalTrainer trainer =
+          new LocalTrainer(
+              settings, architecture, train, teacherModel, checkpoints, runMetadata, listener);
       Classifier student = trainer.run();
       trainSeconds = trainer.trainSeconds();
       return student;
@@ -172,7 +211,8 @@ final class TrainLocalCommand implements Callable<Integer> {
   }
 
   static String terms(StepTerms t) {
-    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss %.4f ce %.4f", t.total(), t.ce()));
+    StringBuilder s =
+        new StringBuilder(String.format(Locale.ROOT, "loss %.4f ce %.4f", t.total(), t.ce()));
     if (!Double.isNaN(t.cos())) {
       s.append(String.format(Locale.ROOT, " cos %.4f", t.cos()));
     }
@@ -182,22 +222,40 @@ final class TrainLocalCommand implements Callable<Integer> {
     return s.toString();
   }
 
-  /** Clean and PGD-20 accuracy through the robustness suite, as {@code igd eval --tests clean,pgd} computes them. */
-  static ModelResult evaluate(Classifier model, String dataset, Dataset test, String method, TrainSettings settings, Log log) {
-    RobustnessSuite suite = new RobustnessSuite(new RobustnessSuite.Settings(
-        Set.of(SuiteTest.CLEAN, SuiteTest.PGD), settings.evalBatchSize(), settings.seed(),
-        settings.attack(test.channels(), settings.attackConfig().evalSteps()), 0));
+  /**
+   * Clean and PGD-20 accuracy through the robustness suite, as {@code igd eval --tests clean,pgd}
+   * computes them.
+   */
+  static ModelResult evaluate(
+      Classifier model,
+      String dataset,
+      Dataset test,
+      String method,
+      TrainSettings settings,
+      Log log) {
+    RobustnessSuite suite =
+        new RobustnessSuite(
+            new RobustnessSuite.Settings(
+                Set.of(SuiteTest.CLEAN, SuiteTest.PGD),
+                settings.evalBatchSize(),
+                settings.seed(),
+                settings.attack(test.channels(), settings.attackConfig().evalSteps()),
+                0));
     try (Progress bar = Progress.start("eval", 2L * test.size(), 0, "img", log)) {
       long[] offset = {0};
       String[] current = {"clean"};
-      RobustnessReport report = suite.run(dataset, test, List.of(new RobustnessSuite.Entry("model", method, model)),
-          (name, done, total) -> {
-            if (!name.equals(current[0])) {
-              current[0] = name;
-              offset[0] = total;
-            }
-            bar.stepTo(offset[0] + done, name);
-          });
+      RobustnessReport report =
+          suite.run(
+              dataset,
+              test,
+              List.of(new RobustnessSuite.Entry("model", method, model)),
+              (name, done, total) -> {
+                if (!name.equals(current[0])) {
+                  current[0] = name;
+                  offset[0] = total;
+                }
+                bar.stepTo(offset[0] + done, name);
+              });
       return report.models().get(0);
     }
   }

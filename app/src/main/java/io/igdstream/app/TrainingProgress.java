@@ -22,8 +22,15 @@ final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
 
   @Override
   public void onStep(LocalTrainer.Progress p) {
-    bar.stepTo(p.step(), String.format(Locale.ROOT, "epoch %d/%d %s lr %.3g", p.epoch() + 1, p.epochs(),
-        TrainLocalCommand.terms(p.terms()), p.learningRate()));
+    bar.stepTo(
+        p.step(),
+        String.format(
+            Locale.ROOT,
+            "epoch %d/%d %s lr %.3g",
+            p.epoch() + 1,
+            p.epochs(),
+            TrainLocalCommand.terms(p.terms()),
+            p.learningRate()));
   }
 
   @Override

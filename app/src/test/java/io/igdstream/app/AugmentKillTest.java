@@ -80,26 +80,40 @@ class AugmentKillTest {
     Path conf = dir.resolve("tiny.conf");
     // one partition of train.adversarial: the trainer reads the records in the order augment made
     // them, so it reads every repeat before the last new pair ends its run
-    Files.writeString(conf, String.join("\n",
-        "igd.train.epochs = " + EPOCHS, "igd.train.batch-size = 16", "igd.train.seed = 7",
-        "igd.attack.train-steps = 2", "igd.augment.batch-size = 16",
-        "igd.trainer.snapshot-every = 1000", "igd.trainer.checkpoint-every = 1000", "igd.trainer.poll-timeout = 50 ms",
-        "igd.topics.train-adversarial.partitions = 1", ""));
+    Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "igd.train.epochs = " + EPOCHS,
+            "igd.train.batch-size = 16",
+            "igd.train.seed = 7",
+            "igd.attack.train-steps = 2",
+            "igd.augment.batch-size = 16",
+            "igd.trainer.snapshot-every = 1000",
+            "igd.trainer.checkpoint-every = 1000",
+            "igd.trainer.poll-timeout = 50 ms",
+            "igd.topics.train-adversarial.partitions = 1",
+            ""));
     Config config = ConfigFactory.parseFile(conf.toFile()).withFallback(ConfigFactory.load());
     Path teacher = dir.resolve("teacher.safetensors");
-    GradientThread.shared().call(() -> {
-      try (Classifier t = Classifier.create(Architecture.SMALL_CNN, SPEC, 1)) {
-        t.toModelFile(Map.of()).write(teacher);
-      }
-      return null;
-    });
+    GradientThread.shared()
+        .call(
+            () -> {
+              try (Classifier t = Classifier.create(Architecture.SMALL_CNN, SPEC, 1)) {
+                t.toModelFile(Map.of()).write(teacher);
+              }
+              return null;
+            });
     long total = (long) SAMPLES * EPOCHS;
 
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-        Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
-      KafkaSettings kafka = KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
+        Admin admin =
+            Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+      KafkaSettings kafka =
+          KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
       TopicNames topics = new TopicNames("augkill");
-      TopicAdmin.ensure(kafka.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), READY);
+      TopicAdmin.ensure(
+          kafka.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), READY);
       produceSamples(kafka, topics.samples());
       publishFirstSnapshot(kafka, topics, config.getString("igd.trainer.model-id"));
 
@@ -111,12 +125,16 @@ class AugmentKillTest {
       Map<String, Integer> counts = new LinkedHashMap<>();
       List<String> order = new ArrayList<>();
       AvroCodec<AdversarialSample> codec = AvroCodec.of(AdversarialSample.class);
-      TopicScan.scan(kafka, topics.trainAdversarial(), READY, r -> {
-        AdversarialSample a = codec.decode(r.value());
-        String pair = a.getSampleId() + "@" + a.getEpoch();
-        counts.merge(pair, 1, Integer::sum);
-        order.add(pair);
-      });
+      TopicScan.scan(
+          kafka,
+          topics.trainAdversarial(),
+          READY,
+          r -> {
+            AdversarialSample a = codec.decode(r.value());
+            String pair = a.getSampleId() + "@" + a.getEpoch();
+            counts.merge(pair, 1, Integer::sum);
+            order.add(pair);
+          });
       Set<String> expected = new HashSet<>();
       for (int i = 0; i < SAMPLES; i++) {
         for (int e = 0; e < EPOCHS; e++) {
@@ -131,8 +149,16 @@ class AugmentKillTest {
       assertEquals(Set.of(), missing, "pairs never delivered");
       assertEquals(total, counts.size(), "distinct pairs");
       long duplicates = order.size() - counts.size();
-      System.out.println("AugmentKillTest: " + order.size() + " records, " + duplicates + " duplicates: "
-          + counts.entrySet().stream().filter(c -> c.getValue() > 1).map(c -> c.getKey() + "x" + c.getValue()).toList());
+      System.out.println(
+          "AugmentKillTest: "
+              + order.size()
+              + " records, "
+              + duplicates
+              + " duplicates: "
+              + counts.entrySet().stream()
+                  .filter(c -> c.getValue() > 1)
+                  .map(c -> c.getKey() + "x" + c.getValue())
+                  .toList());
       // the trainer stops at the last new pair; a repeat after it would never be read
       Set<String> firsts = new HashSet<>();
       int lastNew = 0;
@@ -147,23 +173,40 @@ class AugmentKillTest {
       TrainerSettings trainerSettings = TrainerSettings.fromConfig(config);
       TrainingSplit split = TrainingSplit.read(kafka, topics.samples(), READY);
       assertEquals(SAMPLES, split.samples());
-      KafkaTrainer trainer = new KafkaTrainer(trainerSettings, TrainSettings.fromConfig(config), kafka, topics,
-          Architecture.SMALL_CNN, split, new CheckpointDirectory(dir.resolve("trainer"), trainerSettings.keepCheckpoints()),
-          new TrainerMetrics(new PrometheusRegistry()), new KafkaTrainer.Listener() {});
+      KafkaTrainer trainer =
+          new KafkaTrainer(
+              trainerSettings,
+              TrainSettings.fromConfig(config),
+              kafka,
+              topics,
+              Architecture.SMALL_CNN,
+              split,
+              new CheckpointDirectory(dir.resolve("trainer"), trainerSettings.keepCheckpoints()),
+              new TrainerMetrics(new PrometheusRegistry()),
+              new KafkaTrainer.Listener() {});
       Classifier student = trainer.run();
-      GradientThread.shared().call(() -> {
-        student.close();
-        return null;
-      });
+      GradientThread.shared()
+          .call(
+              () -> {
+                student.close();
+                return null;
+              });
       KafkaTrainer.Result result = trainer.result();
       assertTrue(trainer.done(), "the trainer finished every epoch");
       assertEquals(total, result.trained(), "each pair trained once");
       assertEquals(duplicates, result.duplicates(), "each repeat dropped");
       assertEquals(0, result.deadLetters());
-      System.out.printf("AugmentKillTest: killed augment %d times (at %s records); %d×%d pairs all delivered, %d duplicates, "
+      System.out.printf(
+          "AugmentKillTest: killed augment %d times (at %s records); %d×%d pairs all delivered, %d duplicates, "
               + "trainer trained %d×%d once each and dropped %d%n",
-          KILLS, String.join(", ", killedAt.stream().map(String::valueOf).toList()), SAMPLES, EPOCHS, duplicates,
-          SAMPLES, EPOCHS, result.duplicates());
+          KILLS,
+          String.join(", ", killedAt.stream().map(String::valueOf).toList()),
+          SAMPLES,
+          EPOCHS,
+          duplicates,
+          SAMPLES,
+          EPOCHS,
+          result.duplicates());
     }
   }
 
@@ -173,8 +216,9 @@ class AugmentKillTest {
    * makes a good part of epoch 1 afresh, after every repeat); the last life runs to its end.
    * Returns the records on the topic after each kill.
    */
-  private static List<Long> killAndRestart(Admin admin, EmbeddedKafkaBroker broker, TopicNames topics, Path conf,
-      Path teacher, Path log) throws Exception {
+  private static List<Long> killAndRestart(
+      Admin admin, EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path teacher, Path log)
+      throws Exception {
     long total = (long) SAMPLES * EPOCHS;
     Random random = new Random(20261126);
     List<Long> killedAt = new ArrayList<>();
@@ -185,17 +229,22 @@ class AugmentKillTest {
         if (life < KILLS) {
           int l = life;
           long from = total * (40 + 90L * life) / 400;
-          long at = Math.max(from + random.nextInt((int) (total * 15 / 100)), produced(admin, topics) + 8);
+          long at =
+              Math.max(
+                  from + random.nextInt((int) (total * 15 / 100)), produced(admin, topics) + 8);
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
           while (produced(admin, topics) < at) {
             assertTrue(p.isAlive(), () -> "life " + l + " died by itself:\n" + read(log));
-            assertTrue(System.nanoTime() < deadline, () -> "life " + l + " made no progress to " + at + " records:\n" + read(log));
+            assertTrue(
+                System.nanoTime() < deadline,
+                () -> "life " + l + " made no progress to " + at + " records:\n" + read(log));
             Thread.sleep(20);
           }
           p.destroyForcibly().waitFor(); // SIGKILL on Linux: no shutdown hook drains or commits
           killedAt.add(produced(admin, topics));
         } else {
-          assertTrue(p.waitFor(180, TimeUnit.SECONDS), () -> "the last life finishes:\n" + read(log));
+          assertTrue(
+              p.waitFor(180, TimeUnit.SECONDS), () -> "the last life finishes:\n" + read(log));
           assertEquals(0, p.exitValue(), () -> "the last life exits 0:\n" + read(log));
         }
       }
@@ -207,16 +256,35 @@ class AugmentKillTest {
     return killedAt;
   }
 
-  private static Process augment(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path teacher, Path log) throws Exception {
-    return ChildIgd.start("1g", log, List.of(
-        "augment", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
-        "--teacher", teacher.toString(), "--epochs", Integer.toString(EPOCHS), "--max-lag", "1000000",
-        "--config", conf.toString(), "--metrics-port", "-1"));
+  private static Process augment(
+      EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path teacher, Path log)
+      throws Exception {
+    return ChildIgd.start(
+        "1g",
+        log,
+        List.of(
+            "augment",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-prefix",
+            topics.prefix(),
+            "--teacher",
+            teacher.toString(),
+            "--epochs",
+            Integer.toString(EPOCHS),
+            "--max-lag",
+            "1000000",
+            "--config",
+            conf.toString(),
+            "--metrics-port",
+            "-1"));
   }
 
   /** Records on {ns}.train.adversarial now. */
   private static long produced(Admin admin, TopicNames topics) {
-    return GroupOffsets.endOffsets(admin, topics.trainAdversarial()).values().stream().mapToLong(Long::longValue).sum();
+    return GroupOffsets.endOffsets(admin, topics.trainAdversarial()).values().stream()
+        .mapToLong(Long::longValue)
+        .sum();
   }
 
   /** The training split and a few test samples (which augment commits without output). */
@@ -232,9 +300,18 @@ class AugmentKillTest {
           x[k] = r.nextFloat();
         }
         String id = train ? id(i) : "test-" + i;
-        ImageSample s = ImageSample.newBuilder().setId(id).setSplit(train ? Split.TRAIN : Split.TEST)
-            .setLabel(r.nextInt(10)).setClasses(10).setImage(Tensors.of(x, SHAPE)).setDataset("fixture").build();
-        sent.add(p.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), codec.encode(s))));
+        ImageSample s =
+            ImageSample.newBuilder()
+                .setId(id)
+                .setSplit(train ? Split.TRAIN : Split.TEST)
+                .setLabel(r.nextInt(10))
+                .setClasses(10)
+                .setImage(Tensors.of(x, SHAPE))
+                .setDataset("fixture")
+                .build();
+        sent.add(
+            p.send(
+                new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), codec.encode(s))));
       }
       for (Future<RecordMetadata> f : sent) {
         f.get(30, TimeUnit.SECONDS);
@@ -244,14 +321,20 @@ class AugmentKillTest {
 
   /** Student snapshot v0 (random weights), which augment waits for. */
   private static void publishFirstSnapshot(KafkaSettings kafka, TopicNames topics, String modelId) {
-    byte[] payload = GradientThread.shared().call(() -> {
-      try (Classifier student = Classifier.create(Architecture.SMALL_CNN, SPEC, 2)) {
-        return student.toModelFile(Map.of()).encode();
-      }
-    });
+    byte[] payload =
+        GradientThread.shared()
+            .call(
+                () -> {
+                  try (Classifier student = Classifier.create(Architecture.SMALL_CNN, SPEC, 2)) {
+                    return student.toModelFile(Map.of()).encode();
+                  }
+                });
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
-      new SnapshotPublisher(p, topics.snapshots(), modelId, 64 << 10).publish(payload,
-          new SnapshotInfo(modelId, 0, "small-cnn", 1, 28, 28, 10, System.currentTimeMillis(), Map.of()));
+      new SnapshotPublisher(p, topics.snapshots(), modelId, 64 << 10)
+          .publish(
+              payload,
+              new SnapshotInfo(
+                  modelId, 0, "small-cnn", 1, 28, 28, 10, System.currentTimeMillis(), Map.of()));
     }
   }
 

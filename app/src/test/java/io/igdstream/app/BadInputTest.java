@@ -45,7 +45,8 @@ class BadInputTest {
   }
 
   /** Bad inputs checked, by command, for the reliability table's summary line. */
-  private static final java.util.Map<String, Integer> CHECKED = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private static final java.util.Map<String, Integer> CHECKED =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
 
   /** Asserts exit code 2 and exactly one error line containing every fragment. */
   private static String assertBadInput(Cli.Result r, String... fragments) {
@@ -64,8 +65,11 @@ class BadInputTest {
 
   @AfterAll
   static void summary() {
-    System.out.println("BadInputTest: " + CHECKED.values().stream().mapToInt(Integer::intValue).sum()
-        + " bad inputs, each one error line naming the problem and exit code 2, before any work; by command " + CHECKED);
+    System.out.println(
+        "BadInputTest: "
+            + CHECKED.values().stream().mapToInt(Integer::intValue).sum()
+            + " bad inputs, each one error line naming the problem and exit code 2, before any work; by command "
+            + CHECKED);
   }
 
   private Path modelFile(Architecture architecture, ModelSpec spec, String name) {
@@ -375,21 +379,34 @@ class BadInputTest {
 
   @Test
   void pipelineWithAMetricsPortOutOfRangeIsNamed() {
-    Cli.Result r = Cli.run("pipeline", "--metrics-port", "70000", "--out", dir.resolve("p").toString());
+    Cli.Result r =
+        Cli.run("pipeline", "--metrics-port", "70000", "--out", dir.resolve("p").toString());
 
     assertBadInput(r, "igd pipeline", "--metrics-port must be in -1..65535", "70000");
   }
 
   @Test
   void pipelineWithAMissingTeacherIsNamed() {
-    Cli.Result r = Cli.run("pipeline", "--teacher", dir.resolve("nope.safetensors").toString(), "--out", dir.resolve("p").toString());
+    Cli.Result r =
+        Cli.run(
+            "pipeline",
+            "--teacher",
+            dir.resolve("nope.safetensors").toString(),
+            "--out",
+            dir.resolve("p").toString());
 
     assertBadInput(r, "igd pipeline", "--teacher", "does not exist");
   }
 
   @Test
   void augmentWithAMissingTeacherIsNamed() {
-    Cli.Result r = Cli.run("augment", "--teacher", dir.resolve("nope.safetensors").toString(), "--metrics-port", "-1");
+    Cli.Result r =
+        Cli.run(
+            "augment",
+            "--teacher",
+            dir.resolve("nope.safetensors").toString(),
+            "--metrics-port",
+            "-1");
 
     assertBadInput(r, "igd augment", "--teacher", "does not exist");
   }
@@ -435,24 +452,33 @@ class BadInputTest {
 
   @Test
   void evaluateWithAMetricsPortInUseIsNamed() throws IOException {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Cli.Result r = Cli.run("evaluate", "--metrics-port", Integer.toString(taken.getLocalPort()));
 
       assertBadInput(r, "igd evaluate", "--metrics-port " + taken.getLocalPort());
     }
   }
 
-  // --- every streaming command, the same faults ---------------------------------------------------
+  // --- every streaming command, the same faults
+  // ---------------------------------------------------
 
   /** The options a streaming command needs besides the fault under test. */
   private List<String> streamingArgs(String command) {
     List<String> args = new java.util.ArrayList<>(List.of(command));
     switch (command) {
-      case "augment" -> args.addAll(List.of("--teacher",
-          modelFile(Architecture.of("small-cnn"), new ModelSpec(1, 28, 28, 10), "teacher.safetensors").toString()));
+      case "augment" ->
+          args.addAll(
+              List.of(
+                  "--teacher",
+                  modelFile(
+                          Architecture.of("small-cnn"),
+                          new ModelSpec(1, 28, 28, 10),
+                          "teacher.safetensors")
+                      .toString()));
       case "train" -> args.addAll(List.of("--out", dir.resolve("t").toString()));
       case "ingest", "pipeline" -> args.addAll(List.of("--dataset", idxFixture()));
-      default -> { }
+      default -> {}
     }
     if (command.equals("pipeline")) {
       args.addAll(List.of("--out", out()));
@@ -467,17 +493,24 @@ class BadInputTest {
     List<String> args = streamingArgs(command);
     args.addAll(List.of("--config", conf.toString(), "--metrics-port", "-1"));
 
-    assertBadInput(Cli.run(args.toArray(String[]::new)), "igd " + command, "unknown configuration key 'igd.augment.max-lagg'");
+    assertBadInput(
+        Cli.run(args.toArray(String[]::new)),
+        "igd " + command,
+        "unknown configuration key 'igd.augment.max-lagg'");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"ingest", "augment", "corrupt", "train", "evaluate", "pipeline"})
   void everyStreamingCommandNamesAMetricsPortInUse(String command) throws IOException {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       List<String> args = streamingArgs(command);
       args.addAll(List.of("--metrics-port", Integer.toString(taken.getLocalPort())));
 
-      assertBadInput(Cli.run(args.toArray(String[]::new)), "igd " + command, "--metrics-port " + taken.getLocalPort());
+      assertBadInput(
+          Cli.run(args.toArray(String[]::new)),
+          "igd " + command,
+          "--metrics-port " + taken.getLocalPort());
     }
   }
 
@@ -485,7 +518,9 @@ class BadInputTest {
   @ValueSource(strings = {"augment", "pipeline"})
   void aCorruptTeacherFileIsNamedByTheStreamingCommands(String command) throws IOException {
     Path teacher = randomBytes("teacher.bin");
-    List<String> args = new java.util.ArrayList<>(List.of(command, "--teacher", teacher.toString(), "--metrics-port", "-1"));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(command, "--teacher", teacher.toString(), "--metrics-port", "-1"));
     if (command.equals("pipeline")) {
       args.addAll(List.of("--dataset", idxFixture(), "--out", out()));
     }
@@ -497,17 +532,38 @@ class BadInputTest {
   void aModelThatDoesNotFitTheImagesIsNamedBeforeTraining() {
     Path folder = FIXTURE.resolveSibling("folder-tiny");
 
-    Cli.Result r = Cli.run("train-local", "--dataset", "folder:" + folder, "--image-size", "30", "--model", "small-cnn",
-        "--epochs", "1", "--out", out());
+    Cli.Result r =
+        Cli.run(
+            "train-local",
+            "--dataset",
+            "folder:" + folder,
+            "--image-size",
+            "30",
+            "--model",
+            "small-cnn",
+            "--epochs",
+            "1",
+            "--out",
+            out());
 
-    assertBadInput(r, "igd train-local", "small-cnn needs height and width divisible by 4", "30x30");
+    assertBadInput(
+        r, "igd train-local", "small-cnn needs height and width divisible by 4", "30x30");
     assertTrue(Files.notExists(dir.resolve("run/model.safetensors")), "nothing may be trained");
   }
 
   @Test
   void pipelineWithAnUnknownModelIsNamed() {
-    Cli.Result r = Cli.run("pipeline", "--dataset", idxFixture(), "--model", "preact-resnet19", "--metrics-port", "-1",
-        "--out", out());
+    Cli.Result r =
+        Cli.run(
+            "pipeline",
+            "--dataset",
+            idxFixture(),
+            "--model",
+            "preact-resnet19",
+            "--metrics-port",
+            "-1",
+            "--out",
+            out());
 
     assertBadInput(r, "igd pipeline", "preact-resnet19");
   }
@@ -516,22 +572,35 @@ class BadInputTest {
 
   @Test
   void soakWithTooFewStepsIsNamed() {
-    assertBadInput(Cli.run("bench", "soak", "--steps", "100", "--warmup-steps", "0"), "igd soak", "--steps must be >= 200, was 100");
+    assertBadInput(
+        Cli.run("bench", "soak", "--steps", "100", "--warmup-steps", "0"),
+        "igd soak",
+        "--steps must be >= 200, was 100");
   }
 
   @Test
   void soakWithAWarmUpNotBelowTheStepsIsNamed() {
-    assertBadInput(Cli.run("bench", "soak", "--steps", "300", "--warmup-steps", "300"), "igd soak", "--warmup-steps", "was 300");
+    assertBadInput(
+        Cli.run("bench", "soak", "--steps", "300", "--warmup-steps", "300"),
+        "igd soak",
+        "--warmup-steps",
+        "was 300");
   }
 
   @Test
   void soakWithStepsOffTheSampleIntervalIsNamed() {
-    assertBadInput(Cli.run("bench", "soak", "--steps", "350", "--warmup-steps", "100"), "igd soak",
-        "multiples of --sample-every 100", "350");
+    assertBadInput(
+        Cli.run("bench", "soak", "--steps", "350", "--warmup-steps", "100"),
+        "igd soak",
+        "multiples of --sample-every 100",
+        "350");
   }
 
   @Test
   void soakWithANonPositiveSampleIntervalIsNamed() {
-    assertBadInput(Cli.run("bench", "soak", "--sample-every", "0"), "igd soak", "--sample-every must be >= 1, was 0");
+    assertBadInput(
+        Cli.run("bench", "soak", "--sample-every", "0"),
+        "igd soak",
+        "--sample-every must be >= 1, was 0");
   }
 }

@@ -15,11 +15,20 @@ final class ChildIgd {
    * "1g"); stdout and stderr are appended to {@code log}.
    */
   static Process start(String heap, Path log, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-Xss4m",
-        "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), IgdCommand.class.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-Xss4m",
+                "-Xmx" + heap,
+                "-cp",
+                System.getProperty("java.class.path"),
+                IgdCommand.class.getName()));
     cmd.addAll(args);
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
   }
 }

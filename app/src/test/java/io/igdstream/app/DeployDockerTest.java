@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** docker/ checked offline (no Docker engine here): build context, entrypoint, commands, compose. */
+/**
+ * docker/ checked offline (no Docker engine here): build context, entrypoint, commands, compose.
+ */
 class DeployDockerTest {
 
   static final Path ROOT = DeployFiles.root();
@@ -48,7 +50,9 @@ class DeployDockerTest {
     return out;
   }
 
-  /** The sources of every COPY without --from (relative to the build context, the repository root). */
+  /**
+   * The sources of every COPY without --from (relative to the build context, the repository root).
+   */
   static List<String> copySources(List<String> instructions) {
     List<String> sources = new ArrayList<>();
     for (String i : instructions) {
@@ -81,9 +85,12 @@ class DeployDockerTest {
   void dockerfileIsBuildableFromTheRepository(String name) {
     List<String> ins = instructions(ROOT.resolve("docker").resolve(name));
     List<String> sources = copySources(ins);
-    assertTrue(sources.containsAll(List.of("pom.xml", "app", "docker/igd")), name + " copies the build and the entrypoint: " + sources);
+    assertTrue(
+        sources.containsAll(List.of("pom.xml", "app", "docker/igd")),
+        name + " copies the build and the entrypoint: " + sources);
     for (String s : sources) {
-      assertTrue(Files.exists(ROOT.resolve(s)), name + ": COPY " + s + " is not in the build context");
+      assertTrue(
+          Files.exists(ROOT.resolve(s)), name + ": COPY " + s + " is not in the build context");
     }
     // every reactor module is copied, or the Maven build stage fails
     String pom = DeployFiles.read(ROOT.resolve("pom.xml"));
@@ -91,24 +98,36 @@ class DeployDockerTest {
     while (m.find()) {
       assertTrue(sources.contains(m.group(1)), name + " does not COPY module " + m.group(1));
     }
-    assertTrue(ins.stream().anyMatch(i -> i.matches("FROM maven:3-eclipse-temurin-17 AS build")), name + ": Maven build stage");
-    assertTrue(ins.stream().anyMatch(i -> i.startsWith("RUN mvn -B -DskipTests package")), name + ": builds the fat jar");
-    assertTrue(ins.contains("COPY --from=build /src/app/target/igd.jar /opt/igd/igd.jar"), name + ": the jar the entrypoint runs");
+    assertTrue(
+        ins.stream().anyMatch(i -> i.matches("FROM maven:3-eclipse-temurin-17 AS build")),
+        name + ": Maven build stage");
+    assertTrue(
+        ins.stream().anyMatch(i -> i.startsWith("RUN mvn -B -DskipTests package")),
+        name + ": builds the fat jar");
+    assertTrue(
+        ins.contains("COPY --from=build /src/app/target/igd.jar /opt/igd/igd.jar"),
+        name + ": the jar the entrypoint runs");
     assertTrue(ins.contains("ENTRYPOINT [\"igd\"]"), name + ": entrypoint igd");
-    assertTrue(ins.stream().anyMatch(i -> i.startsWith("HEALTHCHECK ") && i.contains("igd-healthcheck")), name + ": healthcheck");
+    assertTrue(
+        ins.stream().anyMatch(i -> i.startsWith("HEALTHCHECK ") && i.contains("igd-healthcheck")),
+        name + ": healthcheck");
     assertTrue(ins.contains("USER 10001:10001"), name + ": non-root user");
-    assertTrue(ins.stream().anyMatch(i -> i.startsWith("ENV ") && i.contains("DJL_CACHE_DIR=/opt/djl")), name + ": fixed DJL cache");
+    assertTrue(
+        ins.stream().anyMatch(i -> i.startsWith("ENV ") && i.contains("DJL_CACHE_DIR=/opt/djl")),
+        name + ": fixed DJL cache");
     List<List<String>> runs = igdRuns(ins);
     assertFalse(runs.isEmpty(), name + ": natives extracted at build time by an igd command");
     for (List<String> r : runs) {
       DeployFiles.checkIgdArgs(r, name + " RUN igd");
-      assertFalse(r.contains("--help") || r.contains("-h"), name + ": --help never loads the engine: " + r);
+      assertFalse(
+          r.contains("--help") || r.contains("-h"), name + ": --help never loads the engine: " + r);
     }
   }
 
   @Test
   void theBuildTimeCommandLoadsTheEngine() {
-    // bench step creates models and runs a step: the only engine-loading command needing neither Kafka nor data
+    // bench step creates models and runs a step: the only engine-loading command needing neither
+    // Kafka nor data
     List<List<String>> runs = igdRuns(instructions(ROOT.resolve("docker/Dockerfile")));
     assertEquals(List.of("bench", "step"), runs.get(0).subList(0, 2));
   }
@@ -117,7 +136,8 @@ class DeployDockerTest {
   void theChecksCanFail() {
     List<String> ins = List.of("COPY pom.xml no-such-dir ./", "RUN igd bench stepp --steps 1");
     assertTrue(copySources(ins).stream().anyMatch(s -> !Files.exists(ROOT.resolve(s))));
-    DeployManifestsTest.assertThrowsAssertion(() -> DeployFiles.checkIgdArgs(igdRuns(ins).get(0), "t"));
+    DeployManifestsTest.assertThrowsAssertion(
+        () -> DeployFiles.checkIgdArgs(igdRuns(ins).get(0), "t"));
   }
 
   @Test
@@ -125,21 +145,28 @@ class DeployDockerTest {
     String igd = DeployFiles.read(ROOT.resolve("docker/igd"));
     assertTrue(igd.contains("exec java -Dai.djl.offline=true"), "entrypoint runs DJL offline");
     assertTrue(igd.contains("/opt/igd/igd.jar"), "entrypoint runs the copied jar");
-    assertTrue(Files.isExecutable(ROOT.resolve("docker/igd")) && Files.isExecutable(ROOT.resolve("docker/igd-healthcheck")));
+    assertTrue(
+        Files.isExecutable(ROOT.resolve("docker/igd"))
+            && Files.isExecutable(ROOT.resolve("docker/igd-healthcheck")));
   }
 
   @SuppressWarnings("unchecked")
   static Map<String, Map<String, Object>> composeServices() {
-    Map<String, Object> compose = DeployFiles.docs(ROOT.resolve("docker/compose.yaml")).get(0).tree();
+    Map<String, Object> compose =
+        DeployFiles.docs(ROOT.resolve("docker/compose.yaml")).get(0).tree();
     Map<String, Map<String, Object>> services = new LinkedHashMap<>();
-    map(compose.get("services"), "services").forEach((name, s) -> {
-      Map<String, Object> service = new LinkedHashMap<>(map(s, name));
-      Object merged = service.remove("<<"); // YAML merge key: snakeyaml-engine (YAML 1.2) leaves it to us
-      if (merged != null) {
-        map(merged, name + " <<").forEach(service::putIfAbsent);
-      }
-      services.put(name, service);
-    });
+    map(compose.get("services"), "services")
+        .forEach(
+            (name, s) -> {
+              Map<String, Object> service = new LinkedHashMap<>(map(s, name));
+              Object merged =
+                  service.remove(
+                      "<<"); // YAML merge key: snakeyaml-engine (YAML 1.2) leaves it to us
+              if (merged != null) {
+                map(merged, name + " <<").forEach(service::putIfAbsent);
+              }
+              services.put(name, service);
+            });
     return services;
   }
 
@@ -147,8 +174,11 @@ class DeployDockerTest {
   void composeServicesUseRealCommandsAndOptions(@TempDir Path tmp) throws Exception {
     Map<String, Map<String, Object>> services = composeServices();
     assertNotNull(services.get("kafka"), "a kafka service");
-    assertTrue(String.valueOf(services.get("kafka").get("image")).startsWith("apache/kafka:"), "official apache/kafka image");
-    Map<String, Object> kafkaEnv = map(services.get("kafka").get("environment"), "kafka environment");
+    assertTrue(
+        String.valueOf(services.get("kafka").get("image")).startsWith("apache/kafka:"),
+        "official apache/kafka image");
+    Map<String, Object> kafkaEnv =
+        map(services.get("kafka").get("environment"), "kafka environment");
     assertEquals("broker,controller", kafkaEnv.get("KAFKA_PROCESS_ROLES"), "single-node KRaft");
     List<String> commands = new ArrayList<>();
     for (var e : services.entrySet()) {
@@ -160,13 +190,19 @@ class DeployDockerTest {
       DeployFiles.checkIgdArgs(args, "compose " + e.getKey());
       commands.add(args.get(0));
       assertEquals("/etc/igd/igd.conf", DeployFiles.optionValue(args, "--config"), e.getKey());
-      assertTrue(strings(e.getValue().get("volumes"), "volumes").contains("./igd.conf:/etc/igd/igd.conf:ro"), e.getKey() + " mounts igd.conf");
+      assertTrue(
+          strings(e.getValue().get("volumes"), "volumes")
+              .contains("./igd.conf:/etc/igd/igd.conf:ro"),
+          e.getKey() + " mounts igd.conf");
     }
-    assertEquals(List.of("ingest", "train-local", "train", "augment", "corrupt", "evaluate"), commands);
+    assertEquals(
+        List.of("ingest", "train-local", "train", "augment", "corrupt", "evaluate"), commands);
     // the config names the broker the compose file advertises, and has only known keys
     Path conf = tmp.resolve("igd.conf");
     Files.copy(ROOT.resolve("docker/igd.conf"), conf);
-    String advertised = String.valueOf(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS")).replace("PLAINTEXT://", "");
-    assertEquals(advertised, Settings.load(conf, Map.of()).getString("igd.kafka.bootstrap-servers"));
+    String advertised =
+        String.valueOf(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS")).replace("PLAINTEXT://", "");
+    assertEquals(
+        advertised, Settings.load(conf, Map.of()).getString("igd.kafka.bootstrap-servers"));
   }
 }

@@ -35,7 +35,8 @@ final class DeployFiles {
   /** The repository root: the directory above app/ holding k8s/ and docker/. */
   static Path root() {
     Path p = Path.of("").toAbsolutePath();
-    while (p != null && !(Files.isDirectory(p.resolve("k8s")) && Files.isDirectory(p.resolve("docker")))) {
+    while (p != null
+        && !(Files.isDirectory(p.resolve("k8s")) && Files.isDirectory(p.resolve("docker")))) {
       p = p.getParent();
     }
     assertNotNull(p, "no k8s/ and docker/ above " + Path.of("").toAbsolutePath());
@@ -52,7 +53,9 @@ final class DeployFiles {
 
   static List<Path> yamlFiles(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList();
+      return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -114,19 +117,26 @@ final class DeployFiles {
 
   /**
    * Checks a command line meant for the {@code igd} entrypoint: its first words name a real
-   * (sub)command, every {@code --option} exists on it, and picocli parses the whole line
-   * (required options present, values of the right type).
+   * (sub)command, every {@code --option} exists on it, and picocli parses the whole line (required
+   * options present, values of the right type).
    */
   static void checkIgdArgs(List<String> args, String where) {
     assertTrue(!args.isEmpty(), where + ": no arguments");
     CommandLine cmd = cli();
     int i = 0;
-    while (i < args.size() && !args.get(i).startsWith("-") && cmd.getSubcommands().containsKey(args.get(i))) {
+    while (i < args.size()
+        && !args.get(i).startsWith("-")
+        && cmd.getSubcommands().containsKey(args.get(i))) {
       cmd = cmd.getSubcommands().get(args.get(i));
       i++;
     }
     if (i == 0) {
-      fail(where + ": '" + args.get(0) + "' is not an igd subcommand; igd has " + cli().getSubcommands().keySet());
+      fail(
+          where
+              + ": '"
+              + args.get(0)
+              + "' is not an igd subcommand; igd has "
+              + cli().getSubcommands().keySet());
     }
     CommandSpec spec = cmd.getCommandSpec();
     for (String a : args.subList(i, args.size())) {
@@ -134,7 +144,12 @@ final class DeployFiles {
         String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
         OptionSpec option = spec.findOption(name);
         if (option == null) {
-          fail(where + ": igd " + spec.qualifiedName(" ").replaceFirst("^igd ", "") + " has no option " + name);
+          fail(
+              where
+                  + ": igd "
+                  + spec.qualifiedName(" ").replaceFirst("^igd ", "")
+                  + " has no option "
+                  + name);
         }
       }
     }

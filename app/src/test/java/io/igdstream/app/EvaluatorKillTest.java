@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * `igd evaluate --until-final` killed with SIGKILL after its first reports and started again: every
  * snapshot ends with exactly one report record in {@code NS.reports} (none evaluated twice, none
  * missing), because a restarted evaluator reads the reports already there and evaluates only the
- * rest ({@code igd.evaluate.backlog = all}, so none is skipped while one runs). Each life is a child
- * JVM; the second kill lands while the restarted one works through the backlog.
+ * rest ({@code igd.evaluate.backlog = all}, so none is skipped while one runs). Each life is a
+ * child JVM; the second kill lands while the restarted one works through the backlog.
  */
 @Tag("broker")
 @Tag("slow")
@@ -64,14 +64,25 @@ class EvaluatorKillTest {
   @Test
   void aKilledEvaluatorLeavesExactlyOneReportPerSnapshot() throws Exception {
     Path conf = dir.resolve("evaluate.conf");
-    Files.writeString(conf, String.join("\n",
-        "igd.evaluate.every = 1", "igd.evaluate.backlog = all", "igd.evaluate.test-limit = " + TEST_IMAGES,
-        "igd.evaluate.tests = \"clean,pgd,gini,ina\"", "igd.evaluate.final-tests = \"clean,pgd,gini,ina\"",
-        "igd.evaluate.pgd-steps = 10", ""));
+    Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "igd.evaluate.every = 1",
+            "igd.evaluate.backlog = all",
+            "igd.evaluate.test-limit = " + TEST_IMAGES,
+            "igd.evaluate.tests = \"clean,pgd,gini,ina\"",
+            "igd.evaluate.final-tests = \"clean,pgd,gini,ina\"",
+            "igd.evaluate.pgd-steps = 10",
+            ""));
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
-      KafkaSettings kafka = KafkaSettings.fromConfig(ConfigFactory.load()).withBootstrapServers(broker.bootstrapServers());
+      KafkaSettings kafka =
+          KafkaSettings.fromConfig(ConfigFactory.load())
+              .withBootstrapServers(broker.bootstrapServers());
       TopicNames topics = new TopicNames("evalkill");
-      TopicAdmin.ensure(kafka.bootstrapServers(), TopicsSettings.fromConfig(ConfigFactory.load()).specs(topics),
+      TopicAdmin.ensure(
+          kafka.bootstrapServers(),
+          TopicsSettings.fromConfig(ConfigFactory.load()).specs(topics),
           Duration.ofSeconds(30));
       produceTestSamples(kafka, topics);
       publishSnapshots(kafka, topics);
@@ -83,41 +94,77 @@ class EvaluatorKillTest {
         Process p = evaluate(broker, topics, conf, out, log);
         if (life < KILLS) {
           int before = reports(kafka, topics).values().stream().mapToInt(List::size).sum();
-          int reported = awaitReports(kafka, topics, p, before + 2); // two more than the previous life left
-          assertTrue(p.isAlive(), "life " + life + " still evaluating when killed (" + reported + " reports)");
+          int reported =
+              awaitReports(kafka, topics, p, before + 2); // two more than the previous life left
+          assertTrue(
+              p.isAlive(),
+              "life " + life + " still evaluating when killed (" + reported + " reports)");
           p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
           killedAfter.add(reports(kafka, topics).values().stream().mapToInt(List::size).sum());
         } else {
-          assertEquals(0, p.waitFor(), "the last life ends at the final snapshot's report: " + Files.readString(log));
+          assertEquals(
+              0,
+              p.waitFor(),
+              "the last life ends at the final snapshot's report: " + Files.readString(log));
         }
       }
 
       Map<Long, List<RobustnessReport>> byVersion = reports(kafka, topics);
       for (long v = 1; v <= SNAPSHOTS; v++) {
         List<RobustnessReport> records = byVersion.getOrDefault(v, List.of());
-        assertEquals(1, records.size(), "report records of snapshot v" + v + " (killed after " + killedAfter + ")");
+        assertEquals(
+            1,
+            records.size(),
+            "report records of snapshot v" + v + " (killed after " + killedAfter + ")");
         assertEquals(v, records.get(0).getSnapshotVersion());
         assertEquals(TEST_IMAGES, records.get(0).getSamples());
       }
       assertEquals(SNAPSHOTS, byVersion.size(), "no report of a version that was never published");
       String text = Files.readString(log);
-      assertTrue(text.contains("was reported before this start"),
+      assertTrue(
+          text.contains("was reported before this start"),
           "a restarted life skipped what was reported:\n" + text);
       assertTrue(Files.exists(out.resolve("report.json")), "--out got the final report's files");
-      System.out.println("EvaluatorKillTest: killed evaluate " + KILLS + " times (after " + killedAfter
-          + " reports); " + SNAPSHOTS + "/" + SNAPSHOTS + " snapshots have exactly one report record each");
+      System.out.println(
+          "EvaluatorKillTest: killed evaluate "
+              + KILLS
+              + " times (after "
+              + killedAfter
+              + " reports); "
+              + SNAPSHOTS
+              + "/"
+              + SNAPSHOTS
+              + " snapshots have exactly one report record each");
     }
   }
 
-  private static Process evaluate(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path out, Path log)
+  private static Process evaluate(
+      EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path out, Path log)
       throws Exception {
-    return ChildIgd.start("1g", log, List.of(
-        "evaluate", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
-        "--config", conf.toString(), "--metrics-port", "-1", "--until-final", "--out", out.toString()));
+    return ChildIgd.start(
+        "1g",
+        log,
+        List.of(
+            "evaluate",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-prefix",
+            topics.prefix(),
+            "--config",
+            conf.toString(),
+            "--metrics-port",
+            "-1",
+            "--until-final",
+            "--out",
+            out.toString()));
   }
 
-  /** Waits until the reports topic holds {@code count} records (or the process died); returns the count. */
-  private static int awaitReports(KafkaSettings kafka, TopicNames topics, Process p, int count) throws Exception {
+  /**
+   * Waits until the reports topic holds {@code count} records (or the process died); returns the
+   * count.
+   */
+  private static int awaitReports(KafkaSettings kafka, TopicNames topics, Process p, int count)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
     int n = 0;
     while (System.nanoTime() < deadline && p.isAlive()) {
@@ -134,13 +181,19 @@ class EvaluatorKillTest {
   private static Map<Long, List<RobustnessReport>> reports(KafkaSettings kafka, TopicNames topics) {
     AvroCodec<RobustnessReport> codec = AvroCodec.of(RobustnessReport.class);
     Map<Long, List<RobustnessReport>> byVersion = new TreeMap<>();
-    TopicScan.scan(kafka, topics.reports(), Duration.ofSeconds(30), r -> {
-      String key = new String(r.key(), StandardCharsets.UTF_8);
-      assertTrue(key.startsWith(MODEL + "/"), "report key " + key);
-      RobustnessReport report = codec.decode(r.value());
-      assertEquals(key, MODEL + "/" + report.getSnapshotVersion(), "key matches the report");
-      byVersion.computeIfAbsent(report.getSnapshotVersion(), v -> new ArrayList<>()).add(report);
-    });
+    TopicScan.scan(
+        kafka,
+        topics.reports(),
+        Duration.ofSeconds(30),
+        r -> {
+          String key = new String(r.key(), StandardCharsets.UTF_8);
+          assertTrue(key.startsWith(MODEL + "/"), "report key " + key);
+          RobustnessReport report = codec.decode(r.value());
+          assertEquals(key, MODEL + "/" + report.getSnapshotVersion(), "key matches the report");
+          byVersion
+              .computeIfAbsent(report.getSnapshotVersion(), v -> new ArrayList<>())
+              .add(report);
+        });
     return byVersion;
   }
 
@@ -155,9 +208,19 @@ class EvaluatorKillTest {
         for (int k = 0; k < x.length; k++) {
           x[k] = r.nextFloat();
         }
-        ImageSample s = ImageSample.newBuilder().setId(id).setSplit(Split.TEST).setLabel(i % 10).setClasses(10)
-            .setImage(Tensors.of(x, 1, 28, 28)).setDataset("fixture").build();
-        sent.add(producer.send(new ProducerRecord<>(topics.samples(), id.getBytes(StandardCharsets.UTF_8), codec.encode(s))));
+        ImageSample s =
+            ImageSample.newBuilder()
+                .setId(id)
+                .setSplit(Split.TEST)
+                .setLabel(i % 10)
+                .setClasses(10)
+                .setImage(Tensors.of(x, 1, 28, 28))
+                .setDataset("fixture")
+                .build();
+        sent.add(
+            producer.send(
+                new ProducerRecord<>(
+                    topics.samples(), id.getBytes(StandardCharsets.UTF_8), codec.encode(s))));
       }
       for (Future<RecordMetadata> f : sent) {
         f.get(30, TimeUnit.SECONDS);
@@ -168,16 +231,31 @@ class EvaluatorKillTest {
   /** Versions 1..SNAPSHOTS of a small-cnn with different weights; the last one says final=true. */
   private static void publishSnapshots(KafkaSettings kafka, TopicNames topics) throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
-      SnapshotPublisher publisher = new SnapshotPublisher(producer, topics.snapshots(), MODEL, 256 << 10);
+      SnapshotPublisher publisher =
+          new SnapshotPublisher(producer, topics.snapshots(), MODEL, 256 << 10);
       for (long v = 1; v <= SNAPSHOTS; v++) {
         long seed = v;
-        byte[] payload = GradientThread.shared().call(() -> {
-          try (Classifier model = Classifier.create(Architecture.of("small-cnn"), SPEC, seed)) {
-            return model.toModelFile(Map.of()).encode();
-          }
-        });
-        publisher.publish(payload, new SnapshotInfo(MODEL, v, "small-cnn", 1, 28, 28, 10, System.currentTimeMillis(),
-            Map.of("method", "igd", "final", Boolean.toString(v == SNAPSHOTS))));
+        byte[] payload =
+            GradientThread.shared()
+                .call(
+                    () -> {
+                      try (Classifier model =
+                          Classifier.create(Architecture.of("small-cnn"), SPEC, seed)) {
+                        return model.toModelFile(Map.of()).encode();
+                      }
+                    });
+        publisher.publish(
+            payload,
+            new SnapshotInfo(
+                MODEL,
+                v,
+                "small-cnn",
+                1,
+                28,
+                28,
+                10,
+                System.currentTimeMillis(),
+                Map.of("method", "igd", "final", Boolean.toString(v == SNAPSHOTS))));
       }
       producer.flush();
     }

@@ -49,10 +49,14 @@ class PipelineBrokerRestartTest {
       Process p = TinyPipeline.start(conf, out, log, broker.bootstrapServers());
       Path checkpoints = TinyPipeline.checkpoints(out);
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
-      while (TinyPipeline.newestStep(checkpoints) == 0 && p.isAlive() && System.nanoTime() < deadline) {
+      while (TinyPipeline.newestStep(checkpoints) == 0
+          && p.isAlive()
+          && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      assertTrue(p.isAlive(), "the pipeline is still training when the broker stops:\n" + Files.readString(log));
+      assertTrue(
+          p.isAlive(),
+          "the pipeline is still training when the broker stops:\n" + Files.readString(log));
       long stoppedAt = TinyPipeline.newestStep(checkpoints);
       broker.close();
       Thread.sleep(5000); // every client sees the broker gone
@@ -63,16 +67,24 @@ class PipelineBrokerRestartTest {
       assertEquals(0, p.exitValue(), text);
       assertTrue(text.contains("pipeline done"), text);
 
-      Checkpoint last = new CheckpointDirectory(checkpoints, 2).latest(m -> { }).orElseThrow();
+      Checkpoint last = new CheckpointDirectory(checkpoints, 2).latest(m -> {}).orElseThrow();
       for (int e = 0; e < EPOCHS; e++) {
         assertEquals(TRAIN, last.requireLong("handled." + e), "trained in epoch " + e);
       }
-      assertEquals((long) TRAIN * EPOCHS, last.requireLong("trained"), "every (sample, epoch) trained once");
-      long duplicates = PipelineCommandTest.assertTopicsComplete(
-          broker.bootstrapServers(), TRAIN, EPOCHS, TinyPipeline.BATCH, TinyPipeline.SNAPSHOT_EVERY);
-      System.out.printf("PipelineBrokerRestartTest: broker stopped for 5 s at trainer step %d; the run completed with"
-          + " %d×%d (sample, epoch) trained once each (per epoch %d/%d), %d repeated records on the topic (%d dropped by"
-          + " the trainer)%n", stoppedAt, TRAIN, EPOCHS, TRAIN, TRAIN, duplicates, last.requireLong("duplicates"));
+      assertEquals(
+          (long) TRAIN * EPOCHS, last.requireLong("trained"), "every (sample, epoch) trained once");
+      long duplicates =
+          PipelineCommandTest.assertTopicsComplete(
+              broker.bootstrapServers(),
+              TRAIN,
+              EPOCHS,
+              TinyPipeline.BATCH,
+              TinyPipeline.SNAPSHOT_EVERY);
+      System.out.printf(
+          "PipelineBrokerRestartTest: broker stopped for 5 s at trainer step %d; the run completed with"
+              + " %d×%d (sample, epoch) trained once each (per epoch %d/%d), %d repeated records on the topic (%d dropped by"
+              + " the trainer)%n",
+          stoppedAt, TRAIN, EPOCHS, TRAIN, TRAIN, duplicates, last.requireLong("duplicates"));
     } finally {
       broker.close();
     }

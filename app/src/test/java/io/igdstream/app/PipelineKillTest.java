@@ -40,11 +40,17 @@ class PipelineKillTest {
 
     Process first = TinyPipeline.start(conf, out, dir.resolve("first.log"), null);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
-    while (TinyPipeline.newestStep(checkpoints) < 3 && first.isAlive() && System.nanoTime() < deadline) {
+    while (TinyPipeline.newestStep(checkpoints) < 3
+        && first.isAlive()
+        && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    assertTrue(first.isAlive(), "still training when killed:\n" + Files.readString(dir.resolve("first.log")));
-    first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, the embedded broker dies with it
+    assertTrue(
+        first.isAlive(),
+        "still training when killed:\n" + Files.readString(dir.resolve("first.log")));
+    first
+        .destroyForcibly()
+        .waitFor(); // SIGKILL: no shutdown hook, the embedded broker dies with it
     long killedAt = TinyPipeline.newestStep(checkpoints);
 
     Process second = TinyPipeline.start(conf, out, dir.resolve("second.log"), null);
@@ -54,17 +60,27 @@ class PipelineKillTest {
     Matcher resumed = Pattern.compile("resumed at step (\\d+)").matcher(log);
     assertTrue(resumed.find(), "the rerun resumed the trainer:\n" + log);
     long resumedAt = Long.parseLong(resumed.group(1));
-    assertTrue(resumedAt >= killedAt && resumedAt > 0, "resumed at step " + resumedAt + ", killed after " + killedAt);
+    assertTrue(
+        resumedAt >= killedAt && resumedAt > 0,
+        "resumed at step " + resumedAt + ", killed after " + killedAt);
     assertTrue(log.contains("teacher: using"), "the teacher is not trained again");
 
-    Checkpoint last = new CheckpointDirectory(checkpoints, 2).latest(m -> { }).orElseThrow();
-    assertEquals((long) TRAIN * EPOCHS, last.requireLong("trained"), "every (sample, epoch) trained once");
+    Checkpoint last = new CheckpointDirectory(checkpoints, 2).latest(m -> {}).orElseThrow();
+    assertEquals(
+        (long) TRAIN * EPOCHS, last.requireLong("trained"), "every (sample, epoch) trained once");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(out.resolve("kafka"), 0)) {
-      long duplicates = PipelineCommandTest.assertTopicsComplete(
-          broker.bootstrapServers(), TRAIN, EPOCHS, TinyPipeline.BATCH, TinyPipeline.SNAPSHOT_EVERY);
-      System.out.printf("PipelineKillTest: igd pipeline SIGKILLed at trainer step %d, the rerun resumed at step %d"
-          + " (not 0); %d×%d (sample, epoch) trained once, %d repeated records on the topic (at-least-once; not trained"
-          + " twice), topics complete%n", killedAt, resumedAt, TRAIN, EPOCHS, duplicates);
+      long duplicates =
+          PipelineCommandTest.assertTopicsComplete(
+              broker.bootstrapServers(),
+              TRAIN,
+              EPOCHS,
+              TinyPipeline.BATCH,
+              TinyPipeline.SNAPSHOT_EVERY);
+      System.out.printf(
+          "PipelineKillTest: igd pipeline SIGKILLed at trainer step %d, the rerun resumed at step %d"
+              + " (not 0); %d×%d (sample, epoch) trained once, %d repeated records on the topic (at-least-once; not trained"
+              + " twice), topics complete%n",
+          killedAt, resumedAt, TRAIN, EPOCHS, duplicates);
     }
   }
 }

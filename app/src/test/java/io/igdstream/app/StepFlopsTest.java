@@ -22,7 +22,8 @@ class StepFlopsTest {
 
   @Test
   void oneLinearLayerCostsTwoTimesInTimesOutPerSample() {
-    assertEquals(2 * 128 * 10 * 4, StepFlops.forward(List.of(StepFlops.Layer.linear("fc", 128, 10)), 4));
+    assertEquals(
+        2 * 128 * 10 * 4, StepFlops.forward(List.of(StepFlops.Layer.linear("fc", 128, 10)), 4));
   }
 
   @Test
@@ -51,10 +52,11 @@ class StepFlopsTest {
     ModelSpec spec = new ModelSpec(1, 28, 28, 10);
     long counted = StepFlops.smallCnn(spec).stream().mapToLong(StepFlops.Layer::weights).sum();
     try (Classifier model = Classifier.create(Architecture.SMALL_CNN, spec, 0)) {
-      long actual = model.trainableParameters().values().stream()
-          .filter(p -> p.getType() == Parameter.Type.WEIGHT)
-          .mapToLong(p -> p.getArray().size())
-          .sum();
+      long actual =
+          model.trainableParameters().values().stream()
+              .filter(p -> p.getType() == Parameter.Type.WEIGHT)
+              .mapToLong(p -> p.getArray().size())
+              .sum();
       assertEquals(actual, counted);
     }
   }

@@ -24,19 +24,52 @@ final class TinyPipeline {
 
   /** Writes the configuration file into {@code dir} and returns it. */
   static Path config(Path dir) throws IOException {
-    return Files.writeString(dir.resolve("tiny.conf"), String.join("\n",
-        "igd.train.batch-size = " + BATCH, "igd.augment.batch-size = 32", "igd.augment.max-lag = 96",
-        "igd.attack.train-steps = 3", "igd.trainer.snapshot-every = " + SNAPSHOT_EVERY, "igd.trainer.checkpoint-every = 1",
-        "igd.evaluate.tests = \"clean,pgd\"", "igd.evaluate.final-tests = \"clean,pgd\"",
-        "igd.corrupt.corruptions = [gaussian_noise]", "igd.corrupt.severities = [1]", ""));
+    return Files.writeString(
+        dir.resolve("tiny.conf"),
+        String.join(
+            "\n",
+            "igd.train.batch-size = " + BATCH,
+            "igd.augment.batch-size = 32",
+            "igd.augment.max-lag = 96",
+            "igd.attack.train-steps = 3",
+            "igd.trainer.snapshot-every = " + SNAPSHOT_EVERY,
+            "igd.trainer.checkpoint-every = 1",
+            "igd.evaluate.tests = \"clean,pgd\"",
+            "igd.evaluate.final-tests = \"clean,pgd\"",
+            "igd.corrupt.corruptions = [gaussian_noise]",
+            "igd.corrupt.severities = [1]",
+            ""));
   }
 
-  /** Starts the pipeline; {@code bootstrapServers} null runs its own embedded broker. Output is appended to {@code log}. */
+  /**
+   * Starts the pipeline; {@code bootstrapServers} null runs its own embedded broker. Output is
+   * appended to {@code log}.
+   */
   static Process start(Path conf, Path out, Path log, String bootstrapServers) throws IOException {
-    List<String> args = new ArrayList<>(List.of(
-        "pipeline", "--dataset", BadInputTest.idxFixture(), "--train-limit", Integer.toString(TRAIN), "--test-limit", "60",
-        "--epochs", Integer.toString(EPOCHS), "--teacher-epochs", "1", "--evaluate-every", "2", "--metrics-port", "-1",
-        "--progress-every", "5", "--config", conf.toString(), "--out", out.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "pipeline",
+                "--dataset",
+                BadInputTest.idxFixture(),
+                "--train-limit",
+                Integer.toString(TRAIN),
+                "--test-limit",
+                "60",
+                "--epochs",
+                Integer.toString(EPOCHS),
+                "--teacher-epochs",
+                "1",
+                "--evaluate-every",
+                "2",
+                "--metrics-port",
+                "-1",
+                "--progress-every",
+                "5",
+                "--config",
+                conf.toString(),
+                "--out",
+                out.toString()));
     if (bootstrapServers != null) {
       args.addAll(List.of("--bootstrap-servers", bootstrapServers));
     }
@@ -48,10 +81,18 @@ final class TinyPipeline {
     return out.resolve("trainer").resolve("checkpoints");
   }
 
-  /** The step of the newest complete checkpoint, 0 if none (one being written is a hidden temp file). */
+  /**
+   * The step of the newest complete checkpoint, 0 if none (one being written is a hidden temp
+   * file).
+   */
   static long newestStep(Path checkpoints) {
-    File[] files = checkpoints.toFile().listFiles(f -> f.getName().matches("step-\\d+\\.safetensors"));
-    return files == null ? 0 : Arrays.stream(files)
-        .mapToLong(f -> Long.parseLong(f.getName().replaceAll("\\D", ""))).max().orElse(0);
+    File[] files =
+        checkpoints.toFile().listFiles(f -> f.getName().matches("step-\\d+\\.safetensors"));
+    return files == null
+        ? 0
+        : Arrays.stream(files)
+            .mapToLong(f -> Long.parseLong(f.getName().replaceAll("\\D", "")))
+            .max()
+            .orElse(0);
   }
 }

@@ -194,7 +194,8 @@ class TrainLocalCommandTest {
 
     assertEquals(0, r.exitCode(), r.toString());
     Matcher m =
-        Pattern.compile("clean accuracy (\\d\\.\\d{4}), pgd-20 accuracy (\\d\\.\\d{4})").matcher(r.out());
+        Pattern.compile("clean accuracy (\\d\\.\\d{4}), pgd-20 accuracy (\\d\\.\\d{4})")
+            .matcher(r.out());
     assertTrue(m.find(), "no accuracy line: " + r);
     // same model, same first 64 test images, same attack seed (0) as the training run's evaluation
     assertEquals(fourDecimals(firstSummary.get("clean_accuracy").asDouble()), m.group(1));
@@ -203,13 +204,37 @@ class TrainLocalCommandTest {
     JsonNode json = JSON.readTree(report.resolve("report.json").toFile());
     assertEquals(1, json.get("models").size());
     JsonNode model = json.get("models").get(0);
-    assertEquals(firstSummary.get("clean_accuracy").asDouble(), model.get("clean_accuracy").asDouble());
-    // the whole suite ran by default: every metric is present, and the subset is the correctly classified images
-    for (String metric : new String[] {"gini_pixel", "gini_regional", "ina_add", "ina_replace", "rn", "ioa_grey", "ioa_white", "corruptions"}) {
+    assertEquals(
+        firstSummary.get("clean_accuracy").asDouble(), model.get("clean_accuracy").asDouble());
+    // the whole suite ran by default: every metric is present, and the subset is the correctly
+    // classified images
+    for (String metric :
+        new String[] {
+          "gini_pixel",
+          "gini_regional",
+          "ina_add",
+          "ina_replace",
+          "rn",
+          "ioa_grey",
+          "ioa_white",
+          "corruptions"
+        }) {
       assertTrue(model.hasNonNull(metric), metric + " missing in " + model);
     }
-    assertEquals(Math.round(firstSummary.get("clean_accuracy").asDouble() * EVAL_LIMIT), json.get("joint_correct").asInt());
-    for (String file : new String[] {"report.md", "ina_add.png", "ina_replace.png", "rn.png", "ioa.png", "corruptions.png", "gini_pixel.png", "saliency.png"}) {
+    assertEquals(
+        Math.round(firstSummary.get("clean_accuracy").asDouble() * EVAL_LIMIT),
+        json.get("joint_correct").asInt());
+    for (String file :
+        new String[] {
+          "report.md",
+          "ina_add.png",
+          "ina_replace.png",
+          "rn.png",
+          "ioa.png",
+          "corruptions.png",
+          "gini_pixel.png",
+          "saliency.png"
+        }) {
       assertTrue(Files.size(report.resolve(file)) > 0, file);
     }
   }

@@ -75,18 +75,23 @@ class TrainerKillTest {
     Checkpoint b = Checkpoint.read(runs.killedOut().resolve("model.safetensors"));
     assertEquals(a.model().keySet(), b.model().keySet());
     for (String name : a.model().keySet()) {
-      assertArrayEquals(a.model().get(name).data(), b.model().get(name).data(), name + " bit-identical");
+      assertArrayEquals(
+          a.model().get(name).data(), b.model().get(name).data(), name + " bit-identical");
     }
     TensorData seenA = runs.lastStraight().optimizer().get("trainer.seen");
     TensorData seenB = runs.lastKilled().optimizer().get("trainer.seen");
     assertArrayEquals(seenA.data(), seenB.data(), "the same (sample id, epoch) set was trained");
-    assertEquals((long) SAMPLES * EPOCHS, runs.lastKilled().requireLong("trained"), "none skipped, none twice");
+    assertEquals(
+        (long) SAMPLES * EPOCHS,
+        runs.lastKilled().requireLong("trained"),
+        "none skipped, none twice");
     assertEquals(0, runs.lastKilled().requireLong("duplicates"));
     assertEquals(runs.lastStraight().require("step"), runs.lastKilled().require("step"));
   }
 
   @Test
-  void onThreePartitionsATrainerKilledThreeTimesTrainsEachSampleAndEpochExactlyOnce() throws Exception {
+  void onThreePartitionsATrainerKilledThreeTimesTrainsEachSampleAndEpochExactlyOnce()
+      throws Exception {
     Runs runs = killedAndUninterrupted(3, 3, 20261126);
     Set<Long> all = new HashSet<>();
     for (int e = 0; e < EPOCHS; e++) {
@@ -98,11 +103,21 @@ class TrainerKillTest {
     Checkpoint b = runs.lastKilled();
     long duplicatesA = a.requireLong("duplicates");
     long duplicatesB = b.requireLong("duplicates");
-    System.out.println("TrainerKillTest (3 partitions): killed at checkpointed steps " + runs.killedAt() + ", trained "
-        + b.requireLong("trained") + "/" + all.size() + " (sample id, epoch), duplicates dropped " + duplicatesB
-        + " (uninterrupted " + duplicatesA + "), weights max abs diff vs uninterrupted "
-        + maxAbsDiff(Checkpoint.read(runs.straightOut().resolve("model.safetensors")).model(),
-            Checkpoint.read(runs.killedOut().resolve("model.safetensors")).model()));
+    System.out.println(
+        "TrainerKillTest (3 partitions): killed at checkpointed steps "
+            + runs.killedAt()
+            + ", trained "
+            + b.requireLong("trained")
+            + "/"
+            + all.size()
+            + " (sample id, epoch), duplicates dropped "
+            + duplicatesB
+            + " (uninterrupted "
+            + duplicatesA
+            + "), weights max abs diff vs uninterrupted "
+            + maxAbsDiff(
+                Checkpoint.read(runs.straightOut().resolve("model.safetensors")).model(),
+                Checkpoint.read(runs.killedOut().resolve("model.safetensors")).model()));
 
     assertEquals(all, seen(a), "the uninterrupted run trained every (sample id, epoch)");
     assertEquals(all, seen(b), "the killed run trained every (sample id, epoch)");
@@ -111,25 +126,38 @@ class TrainerKillTest {
     assertEquals(a.require("step"), b.require("step"));
     for (Checkpoint c : List.of(a, b)) {
       for (int p = 0; p < 3; p++) {
-        assertEquals(SAMPLES * EPOCHS / 3 + (p < SAMPLES * EPOCHS % 3 ? 1 : 0), c.requireLong("offset." + p),
+        assertEquals(
+            SAMPLES * EPOCHS / 3 + (p < SAMPLES * EPOCHS % 3 ? 1 : 0),
+            c.requireLong("offset." + p),
             "partition " + p + " read to its end");
       }
     }
   }
 
   /** The two runs' directories and final checkpoints, and where the killed one was killed. */
-  private record Runs(Path straightOut, Path killedOut, Checkpoint lastStraight, Checkpoint lastKilled, List<Long> killedAt) {}
+  private record Runs(
+      Path straightOut,
+      Path killedOut,
+      Checkpoint lastStraight,
+      Checkpoint lastKilled,
+      List<Long> killedAt) {}
 
   /**
-   * Trains on {@code partitions} partitions of NS.train.adversarial (records round-robin over
-   * them) once uninterrupted and once killed {@code kills} times at random points, each life
-   * started before its slice of the records is produced, so each kill lands mid-run.
+   * Trains on {@code partitions} partitions of NS.train.adversarial (records round-robin over them)
+   * once uninterrupted and once killed {@code kills} times at random points, each life started
+   * before its slice of the records is produced, so each kill lands mid-run.
    */
   private Runs killedAndUninterrupted(int partitions, int kills, long seed) throws Exception {
     Path conf = dir.resolve("tiny.conf");
-    Files.writeString(conf, String.join("\n",
-        "igd.train.batch-size = 16", "igd.trainer.checkpoint-every = 2", "igd.trainer.snapshot-every = 3",
-        "igd.topics.train-adversarial.partitions = " + partitions, ""));
+    Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "igd.train.batch-size = 16",
+            "igd.trainer.checkpoint-every = 2",
+            "igd.trainer.snapshot-every = 3",
+            "igd.topics.train-adversarial.partitions = " + partitions,
+            ""));
     List<byte[]> adversarial = new ArrayList<>();
     for (int e = 0; e < EPOCHS; e++) {
       for (int i = 0; i < SAMPLES; i++) {
@@ -137,7 +165,9 @@ class TrainerKillTest {
       }
     }
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
-      KafkaSettings kafka = KafkaSettings.fromConfig(ConfigFactory.load()).withBootstrapServers(broker.bootstrapServers());
+      KafkaSettings kafka =
+          KafkaSettings.fromConfig(ConfigFactory.load())
+              .withBootstrapServers(broker.bootstrapServers());
       TopicNames straight = prepare(kafka, conf, "straight");
       TopicNames killed = prepare(kafka, conf, "killed");
 
@@ -155,11 +185,17 @@ class TrainerKillTest {
         Process p = train(broker, killed, conf, killedOut);
         try {
           int from = Math.min(life * slice, adversarial.size());
-          produce(kafka, killed.trainAdversarial(), adversarial.subList(from, Math.min((life + 1) * slice, adversarial.size())),
-              from, partitions);
+          produce(
+              kafka,
+              killed.trainAdversarial(),
+              adversarial.subList(from, Math.min((life + 1) * slice, adversarial.size())),
+              from,
+              partitions);
           if (life < kills) {
-            // Start-up takes from 2 s to well over 10 s on a busy machine: kill only once this life has
-            // trained and checkpointed, then at a random point (mid-step, mid-checkpoint, waiting for records).
+            // Start-up takes from 2 s to well over 10 s on a busy machine: kill only once this life
+            // has
+            // trained and checkpointed, then at a random point (mid-step, mid-checkpoint, waiting
+            // for records).
             awaitCheckpointAfter(killedOut, before, p, life);
             Thread.sleep(random.nextInt(1500));
             assertTrue(p.isAlive(), "life " + life + " still training when killed");
@@ -172,56 +208,103 @@ class TrainerKillTest {
           p.destroyForcibly(); // no child left behind when an assertion fails
         }
       }
-      Checkpoint lastStraight = new CheckpointDirectory(straightOut.resolve("checkpoints"), 2).latest(m -> { }).orElseThrow();
-      Checkpoint lastKilled = new CheckpointDirectory(killedOut.resolve("checkpoints"), 2).latest(m -> { }).orElseThrow();
+      Checkpoint lastStraight =
+          new CheckpointDirectory(straightOut.resolve("checkpoints"), 2)
+              .latest(m -> {})
+              .orElseThrow();
+      Checkpoint lastKilled =
+          new CheckpointDirectory(killedOut.resolve("checkpoints"), 2)
+              .latest(m -> {})
+              .orElseThrow();
       return new Runs(straightOut, killedOut, lastStraight, lastKilled, killedAt);
     }
   }
 
-  private static TopicNames prepare(KafkaSettings kafka, Path conf, String prefix) throws Exception {
+  private static TopicNames prepare(KafkaSettings kafka, Path conf, String prefix)
+      throws Exception {
     TopicNames topics = new TopicNames(prefix);
-    TopicAdmin.ensure(kafka.bootstrapServers(),
-        TopicsSettings.fromConfig(ConfigFactory.parseFile(conf.toFile()).withFallback(ConfigFactory.load())).specs(topics),
+    TopicAdmin.ensure(
+        kafka.bootstrapServers(),
+        TopicsSettings.fromConfig(
+                ConfigFactory.parseFile(conf.toFile()).withFallback(ConfigFactory.load()))
+            .specs(topics),
         Duration.ofSeconds(30));
     AvroCodec<ImageSample> codec = AvroCodec.of(ImageSample.class);
     List<byte[]> samples = new ArrayList<>();
     for (int i = 0; i < SAMPLES; i++) {
-      samples.add(codec.encode(ImageSample.newBuilder().setId(id(i)).setSplit(Split.TRAIN).setLabel(label(i)).setClasses(10)
-          .setImage(Tensors.of(pixels(new Random(i)), SHAPE)).setDataset("fixture").build()));
+      samples.add(
+          codec.encode(
+              ImageSample.newBuilder()
+                  .setId(id(i))
+                  .setSplit(Split.TRAIN)
+                  .setLabel(label(i))
+                  .setClasses(10)
+                  .setImage(Tensors.of(pixels(new Random(i)), SHAPE))
+                  .setDataset("fixture")
+                  .build()));
     }
     produce(kafka, topics.samples(), samples, 0, 1);
     return topics;
   }
 
-  private static Process train(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path out) throws Exception {
-    return ChildIgd.start("1g", out.resolveSibling(out.getFileName() + ".log"), List.of(
-        "train", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
-        "--epochs", Integer.toString(EPOCHS), "--config", conf.toString(), "--metrics-port", "-1", "--out", out.toString()));
+  private static Process train(EmbeddedKafkaBroker broker, TopicNames topics, Path conf, Path out)
+      throws Exception {
+    return ChildIgd.start(
+        "1g",
+        out.resolveSibling(out.getFileName() + ".log"),
+        List.of(
+            "train",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-prefix",
+            topics.prefix(),
+            "--epochs",
+            Integer.toString(EPOCHS),
+            "--config",
+            conf.toString(),
+            "--metrics-port",
+            "-1",
+            "--out",
+            out.toString()));
   }
 
   /** The step of the newest checkpoint file in {@code out}, -1 if none. */
   private static long checkpointedStep(Path out) {
     File[] files = out.resolve("checkpoints").toFile().listFiles();
-    return files == null ? -1 : Arrays.stream(files).map(f -> CHECKPOINT.matcher(f.getName())).filter(Matcher::matches)
-        .mapToLong(m -> Long.parseLong(m.group(1))).max().orElse(-1);
+    return files == null
+        ? -1
+        : Arrays.stream(files)
+            .map(f -> CHECKPOINT.matcher(f.getName()))
+            .filter(Matcher::matches)
+            .mapToLong(m -> Long.parseLong(m.group(1)))
+            .max()
+            .orElse(-1);
   }
 
-  private static void awaitCheckpointAfter(Path out, long step, Process p, int life) throws InterruptedException {
+  private static void awaitCheckpointAfter(Path out, long step, Process p, int life)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (checkpointedStep(out) <= step) {
       assertTrue(p.isAlive(), "life " + life + " ended before its first checkpoint");
-      assertTrue(System.nanoTime() < deadline, "life " + life + " wrote no checkpoint after step " + step + " in 3 min");
+      assertTrue(
+          System.nanoTime() < deadline,
+          "life " + life + " wrote no checkpoint after step " + step + " in 3 min");
       Thread.sleep(50);
     }
   }
 
-  /** Sends {@code values[k]} to partition (first + k) mod {@code partitions} and waits for every ack. */
-  private static void produce(KafkaSettings kafka, String topic, List<byte[]> values, int first, int partitions)
+  /**
+   * Sends {@code values[k]} to partition (first + k) mod {@code partitions} and waits for every
+   * ack.
+   */
+  private static void produce(
+      KafkaSettings kafka, String topic, List<byte[]> values, int first, int partitions)
       throws Exception {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (int k = 0; k < values.size(); k++) {
-        sent.add(p.send(new ProducerRecord<>(topic, (first + k) % partitions, null, values.get(k))));
+        sent.add(
+            p.send(new ProducerRecord<>(topic, (first + k) % partitions, null, values.get(k))));
       }
       for (Future<RecordMetadata> f : sent) {
         f.get(30, TimeUnit.SECONDS);
@@ -231,7 +314,8 @@ class TrainerKillTest {
 
   private static Set<Long> seen(Checkpoint c) {
     Set<Long> out = new HashSet<>();
-    ByteBuffer b = ByteBuffer.wrap(c.optimizer().get("trainer.seen").data()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.wrap(c.optimizer().get("trainer.seen").data()).order(ByteOrder.LITTLE_ENDIAN);
     while (b.remaining() >= Long.BYTES) {
       assertTrue(out.add(b.getLong()), "a (sample id, epoch) twice in the seen set");
     }
@@ -244,8 +328,10 @@ class TrainerKillTest {
       if (!a.get(name).dtype().equals("F32")) {
         continue;
       }
-      FloatBuffer x = ByteBuffer.wrap(a.get(name).data()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-      FloatBuffer y = ByteBuffer.wrap(b.get(name).data()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      FloatBuffer x =
+          ByteBuffer.wrap(a.get(name).data()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      FloatBuffer y =
+          ByteBuffer.wrap(b.get(name).data()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
       for (int i = 0; i < x.limit(); i++) {
         max = Math.max(max, Math.abs((double) x.get(i) - y.get(i)));
       }
@@ -278,10 +364,25 @@ class TrainerKillTest {
       xAdv[k] = Math.min(1f, Math.max(0f, x[k] + (r.nextBoolean() ? 0.1f : -0.1f)));
       g[k] = (float) r.nextGaussian();
     }
-    return AdversarialSample.newBuilder().setSampleId(id(i)).setEpoch(epoch).setLabel(label(i)).setClasses(10)
-        .setX(Tensors.of(x, SHAPE)).setXAdv(Tensors.of(xAdv, SHAPE)).setTeacherGradient(Tensors.of(g, SHAPE))
-        .setSnapshotVersion(0).setModelId("igd-student")
-        .setAttack(AttackSettings.newBuilder().setName("pgd").setEps(0.1f).setAlpha(0.01f).setSteps(10).setRandomStart(true).build())
-        .setSeed(i).build();
+    return AdversarialSample.newBuilder()
+        .setSampleId(id(i))
+        .setEpoch(epoch)
+        .setLabel(label(i))
+        .setClasses(10)
+        .setX(Tensors.of(x, SHAPE))
+        .setXAdv(Tensors.of(xAdv, SHAPE))
+        .setTeacherGradient(Tensors.of(g, SHAPE))
+        .setSnapshotVersion(0)
+        .setModelId("igd-student")
+        .setAttack(
+            AttackSettings.newBuilder()
+                .setName("pgd")
+                .setEps(0.1f)
+                .setAlpha(0.01f)
+                .setSteps(10)
+                .setRandomStart(true)
+                .build())
+        .setSeed(i)
+        .build();
   }
 }

@@ -23,7 +23,9 @@ public final class Seeds {
     return splitMix64(seed * GOLDEN + splitMix64(value + GOLDEN));
   }
 
-  /** A stable 64-bit hash of text (FNV-1a over its UTF-8 bytes), e.g. of a sample id or a test name. */
+  /**
+   * A stable 64-bit hash of text (FNV-1a over its UTF-8 bytes), e.g. of a sample id or a test name.
+   */
   public static long ofText(String text) {
     long hash = 0xCBF29CE484222325L;
     for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {

@@ -24,7 +24,8 @@ public final class TestData {
   }
 
   /** Uniform images in [lo, hi] of the model's shape and type (N, C, H, W). */
-  public static NDArray images(Classifier model, NDManager manager, int n, double lo, double hi, long seed) {
+  public static NDArray images(
+      Classifier model, NDManager manager, int n, double lo, double hi, long seed) {
     Random random = new Random(seed);
     float[] pixels = new float[n * model.spec().imageSize()];
     for (int i = 0; i < pixels.length; i++) {

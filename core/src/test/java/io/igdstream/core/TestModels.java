@@ -26,17 +26,25 @@ public final class TestModels {
     return new ModelSpec(data.channels(), data.height(), data.width(), data.classCount());
   }
 
-  /** A small-cnn trained with NAT for {@code steps} steps of 64 fixture images (≈ 75% test accuracy after 60). */
+  /**
+   * A small-cnn trained with NAT for {@code steps} steps of 64 fixture images (≈ 75% test accuracy
+   * after 60).
+   */
   public static Classifier natSmallCnn(Dataset train, int steps, long seed) {
     Classifier model = Classifier.create(Architecture.SMALL_CNN, specOf(train), seed);
-    try (Sgd sgd = new Sgd(model.trainableParameters(), new SgdSettings(0.05, 0.9, 0), model.manager())) {
+    try (Sgd sgd =
+        new Sgd(model.trainableParameters(), new SgdSettings(0.05, 0.9, 0), model.manager())) {
       run(new NatStep(model, sgd), model, train, steps, 64, seed);
     }
     return model;
   }
 
-  /** Runs {@code steps} steps of {@code step} over seeded fixture batches and returns each step's terms. */
-  public static List<StepTerms> run(TrainingStep step, Classifier model, Dataset train, int steps, int batchSize, long seed) {
+  /**
+   * Runs {@code steps} steps of {@code step} over seeded fixture batches and returns each step's
+   * terms.
+   */
+  public static List<StepTerms> run(
+      TrainingStep step, Classifier model, Dataset train, int steps, int batchSize, long seed) {
     BatchSampler sampler = new BatchSampler(train, batchSize, seed, Augmentation.NONE, true);
     List<StepTerms> terms = new ArrayList<>();
     for (int s = 0; s < steps; s++) {

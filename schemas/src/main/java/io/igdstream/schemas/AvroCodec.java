@@ -42,6 +42,7 @@ public final class AvroCodec<T extends SpecificRecord> {
   private final SchemaHistory history;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
+
   /** The writer schemas this codec resolves, by fingerprint: the same set as the decoder's. */
   private final Map<Long, Schema> writers = new HashMap<>();
 
@@ -50,7 +51,8 @@ public final class AvroCodec<T extends SpecificRecord> {
     this.schema = model.getSchema(type);
     this.history = history;
     this.encoder = new BinaryMessageEncoder<>(model, schema);
-    this.decoder = new BinaryMessageDecoder<>(model, schema, history.storeFor(schema.getFullName()));
+    this.decoder =
+        new BinaryMessageDecoder<>(model, schema, history.storeFor(schema.getFullName()));
     history.versionsOf(schema.getFullName()).forEach(v -> writers.put(v.fingerprint(), v.schema()));
     writers.put(SchemaHistory.fingerprint(schema), schema);
   }
@@ -62,7 +64,8 @@ public final class AvroCodec<T extends SpecificRecord> {
 
   /** A codec that knows only the writer versions in {@code history} (and the current one). */
   static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type, SchemaHistory history) {
-    return new AvroCodec<>(Objects.requireNonNull(type, "type"), Objects.requireNonNull(history, "history"));
+    return new AvroCodec<>(
+        Objects.requireNonNull(type, "type"), Objects.requireNonNull(history, "history"));
   }
 
   /** The current (reader and writer) schema. */
@@ -84,7 +87,10 @@ public final class AvroCodec<T extends SpecificRecord> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode " + schema.getName(), e);
     }
-    if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
+    if (b.hasArray()
+        && b.arrayOffset() == 0
+        && b.position() == 0
+        && b.remaining() == b.array().length) {
       return b.array();
     }
     byte[] out = new byte[b.remaining()];
@@ -108,9 +114,11 @@ public final class AvroCodec<T extends SpecificRecord> {
     try {
       return decoder.decode(bytes);
     } catch (BadHeaderException e) {
-      throw new RecordDecodingException(ReasonCode.UNDECODABLE, notSingleObject(bytes, e.getMessage()), e);
+      throw new RecordDecodingException(
+          ReasonCode.UNDECODABLE, notSingleObject(bytes, e.getMessage()), e);
     } catch (MissingSchemaException e) {
-      throw new RecordDecodingException(ReasonCode.UNKNOWN_SCHEMA, unknownSchema(fingerprint(bytes)), e);
+      throw new RecordDecodingException(
+          ReasonCode.UNKNOWN_SCHEMA, unknownSchema(fingerprint(bytes)), e);
     } catch (SecurityException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -124,7 +132,10 @@ public final class AvroCodec<T extends SpecificRecord> {
    * names a shipped schema version: lets one topic carry two types (snapshot headers and chunks).
    */
   public static java.util.Optional<String> typeOf(byte[] bytes) {
-    if (bytes == null || bytes.length < HEADER_BYTES || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
+    if (bytes == null
+        || bytes.length < HEADER_BYTES
+        || bytes[0] != (byte) 0xC3
+        || bytes[1] != (byte) 0x01) {
       return java.util.Optional.empty();
     }
     return SchemaHistory.shipped().find(fingerprint(bytes)).map(SchemaHistory.Version::fullName);
@@ -133,12 +144,15 @@ public final class AvroCodec<T extends SpecificRecord> {
   /** The writer schema named by the header. */
   private Schema writerOf(byte[] bytes) {
     if (bytes.length < HEADER_BYTES) {
-      throw new RecordDecodingException(ReasonCode.UNDECODABLE, notSingleObject(bytes, "not enough header bytes"));
+      throw new RecordDecodingException(
+          ReasonCode.UNDECODABLE, notSingleObject(bytes, "not enough header bytes"));
     }
     if (bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
       throw new RecordDecodingException(
           ReasonCode.UNDECODABLE,
-          notSingleObject(bytes, String.format("header bytes 0x%02X 0x%02X, expected 0xC3 0x01", bytes[0], bytes[1])));
+          notSingleObject(
+              bytes,
+              String.format("header bytes 0x%02X 0x%02X, expected 0xC3 0x01", bytes[0], bytes[1])));
     }
     long fp = fingerprint(bytes);
     Schema writer = writers.get(fp);
@@ -155,7 +169,8 @@ public final class AvroCodec<T extends SpecificRecord> {
    * takes at least one byte per value, so the walk ends within the input.
    */
   private void checkStructure(Schema writer, byte[] bytes) {
-    ByteArrayInputStream body = new ByteArrayInputStream(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES);
+    ByteArrayInputStream body =
+        new ByteArrayInputStream(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES);
     BinaryDecoder in = DecoderFactory.get().directBinaryDecoder(body, null);
     try {
       GenericDatumReader.skip(writer, in);
@@ -165,14 +180,24 @@ public final class AvroCodec<T extends SpecificRecord> {
     if (body.available() > 0) {
       throw new RecordDecodingException(
           ReasonCode.UNDECODABLE,
-          body.available() + " unexpected bytes after a " + schema.getName() + " of " + (bytes.length - body.available()) + " bytes");
+          body.available()
+              + " unexpected bytes after a "
+              + schema.getName()
+              + " of "
+              + (bytes.length - body.available())
+              + " bytes");
     }
   }
 
   private RecordDecodingException corrupt(byte[] bytes, Exception e) {
     return new RecordDecodingException(
         ReasonCode.UNDECODABLE,
-        "truncated or corrupt " + schema.getName() + " body (" + bytes.length + " bytes): " + RecordDecodingException.rootCause(e),
+        "truncated or corrupt "
+            + schema.getName()
+            + " body ("
+            + bytes.length
+            + " bytes): "
+            + RecordDecodingException.rootCause(e),
         e);
   }
 
@@ -180,7 +205,10 @@ public final class AvroCodec<T extends SpecificRecord> {
     return "not a single-object encoded record (" + bytes.length + " bytes): " + why;
   }
 
-  /** The fingerprint in a single-object header: bytes 2..9, little-endian (the caller checked the length). */
+  /**
+   * The fingerprint in a single-object header: bytes 2..9, little-endian (the caller checked the
+   * length).
+   */
   static long fingerprint(byte[] bytes) {
     long fp = 0;
     for (int i = HEADER_BYTES - 1; i >= 2; i--) {
@@ -193,7 +221,16 @@ public final class AvroCodec<T extends SpecificRecord> {
     String hex = String.format("%016x", fp);
     return history
         .find(fp)
-        .map(v -> "writer schema " + hex + " is " + v.fullName() + " v" + v.version() + ", expected " + schema.getFullName())
+        .map(
+            v ->
+                "writer schema "
+                    + hex
+                    + " is "
+                    + v.fullName()
+                    + " v"
+                    + v.version()
+                    + ", expected "
+                    + schema.getFullName())
         .orElse(
             "unknown writer schema fingerprint "
                 + hex

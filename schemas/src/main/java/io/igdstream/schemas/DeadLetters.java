@@ -17,13 +17,26 @@ public final class DeadLetters {
    * @param atMs now, epoch milliseconds
    */
   public static DeadLetter of(
-      String topic, int partition, long offset, byte[] key, byte[] raw, RecordDecodingException problem, long atMs) {
+      String topic,
+      int partition,
+      long offset,
+      byte[] key,
+      byte[] raw,
+      RecordDecodingException problem,
+      long atMs) {
     return of(topic, partition, offset, key, raw, problem.reason(), problem.getMessage(), atMs);
   }
 
   /** The same for a problem without an exception (reason is one line). */
   public static DeadLetter of(
-      String topic, int partition, long offset, byte[] key, byte[] raw, ReasonCode code, String reason, long atMs) {
+      String topic,
+      int partition,
+      long offset,
+      byte[] key,
+      byte[] raw,
+      ReasonCode code,
+      String reason,
+      long atMs) {
     return DeadLetter.newBuilder()
         .setSourceTopic(Objects.requireNonNull(topic, "topic"))
         .setPartition(partition)

@@ -52,7 +52,8 @@ public final class SchemaHistory {
   private final Map<Long, Version> byFingerprint;
 
   /** One archived schema version. */
-  public record Version(String fullName, int version, String file, Schema schema, long fingerprint) {}
+  public record Version(
+      String fullName, int version, String file, Schema schema, long fingerprint) {}
 
   private SchemaHistory(List<Version> versions) {
     Map<Long, Version> map = new LinkedHashMap<>();
@@ -85,7 +86,8 @@ public final class SchemaHistory {
   static SchemaHistory of(List<Schema> schemas) {
     List<Version> versions = new ArrayList<>();
     for (Schema s : schemas) {
-      versions.add(new Version(s.getFullName(), versions.size() + 1, "<memory>", s, fingerprint(s)));
+      versions.add(
+          new Version(s.getFullName(), versions.size() + 1, "<memory>", s, fingerprint(s)));
     }
     return new SchemaHistory(versions);
   }
@@ -122,7 +124,8 @@ public final class SchemaHistory {
     for (String file : indexEntries()) {
       Matcher m = FILE_NAME.matcher(file);
       if (!m.matches()) {
-        throw new IllegalStateException("schema history INDEX: bad file name '" + file + "', want Name-vN.avsc");
+        throw new IllegalStateException(
+            "schema history INDEX: bad file name '" + file + "', want Name-vN.avsc");
       }
       Schema schema;
       try (InputStream in = open(file)) {
@@ -135,7 +138,12 @@ public final class SchemaHistory {
             "schema history: " + file + " holds " + schema.getFullName() + ", not " + m.group(1));
       }
       versions.add(
-          new Version(schema.getFullName(), Integer.parseInt(m.group(2)), file, schema, fingerprint(schema)));
+          new Version(
+              schema.getFullName(),
+              Integer.parseInt(m.group(2)),
+              file,
+              schema,
+              fingerprint(schema)));
     }
     return new SchemaHistory(versions);
   }

@@ -18,16 +18,16 @@ import java.util.TreeMap;
  * #accept(SnapshotChunk)} return the snapshot when its header and every chunk are present and the
  * payload's SHA-256 matches the header; an incomplete or corrupted snapshot is never returned.
  *
- * <p>Records of another model, and of versions at or below the newest assembled one, are ignored:
- * a follower only ever moves forward. At most {@code maxPendingVersions} incomplete versions are
+ * <p>Records of another model, and of versions at or below the newest assembled one, are ignored: a
+ * follower only ever moves forward. At most {@code maxPendingVersions} incomplete versions are
  * kept, each at most {@code maxSnapshotBytes}; a new version evicts the one fed least recently (an
  * abandoned one, e.g. from a trainer that died mid-publish). Not the lowest version: chunks of
- * versions far ahead whose header never comes would then be kept for good and every later
- * snapshot, being older, turned away. Evicted versions, and incomplete ones a newer complete
- * snapshot supersedes, are listed by {@link #drainAbandoned} for dead-lettering. Records that
- * cannot belong to a valid snapshot are rejected with a {@link RecordDecodingException} (BAD_CHUNK
- * or OVERSIZE), to be dead-lettered; a version whose payload fails its digest is discarded and
- * rejected the same way. Not thread-safe: one per stream.
+ * versions far ahead whose header never comes would then be kept for good and every later snapshot,
+ * being older, turned away. Evicted versions, and incomplete ones a newer complete snapshot
+ * supersedes, are listed by {@link #drainAbandoned} for dead-lettering. Records that cannot belong
+ * to a valid snapshot are rejected with a {@link RecordDecodingException} (BAD_CHUNK or OVERSIZE),
+ * to be dead-lettered; a version whose payload fails its digest is discarded and rejected the same
+ * way. Not thread-safe: one per stream.
  */
 public final class SnapshotAssembler {
 
@@ -53,7 +53,10 @@ public final class SnapshotAssembler {
    */
   public record Abandoned(long version, int chunks, int chunkCount, boolean hadHeader) {}
 
-  /** An assembler of {@code modelId}'s snapshots with the default bounds (1 GiB, 2 pending versions). */
+  /**
+   * An assembler of {@code modelId}'s snapshots with the default bounds (1 GiB, 2 pending
+   * versions).
+   */
   public SnapshotAssembler(String modelId) {
     this(modelId, DEFAULT_MAX_SNAPSHOT_BYTES, 2);
   }
@@ -62,10 +65,14 @@ public final class SnapshotAssembler {
     this.modelId = Objects.requireNonNull(modelId, "modelId");
     if (maxSnapshotBytes < 1 || maxSnapshotBytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
-          "maxSnapshotBytes must be in [1, " + (Integer.MAX_VALUE - 8) + "] (one array), was " + maxSnapshotBytes);
+          "maxSnapshotBytes must be in [1, "
+              + (Integer.MAX_VALUE - 8)
+              + "] (one array), was "
+              + maxSnapshotBytes);
     }
     if (maxPendingVersions < 1) {
-      throw new IllegalArgumentException("maxPendingVersions must be >= 1, was " + maxPendingVersions);
+      throw new IllegalArgumentException(
+          "maxPendingVersions must be >= 1, was " + maxPendingVersions);
     }
     this.maxSnapshotBytes = maxSnapshotBytes;
     this.maxPendingVersions = maxPendingVersions;
@@ -108,17 +115,29 @@ public final class SnapshotAssembler {
     Pending p = pendingFor(header.getVersion());
     if (p.header != null) {
       if (!p.header.equals(header)) {
-        throw badChunk("a second, different header for " + name(header.getVersion()) + "; keeping the first");
+        throw badChunk(
+            "a second, different header for " + name(header.getVersion()) + "; keeping the first");
       }
       return Optional.empty();
     }
     if (p.chunkCount != 0 && p.chunkCount != header.getChunkCount()) {
       throw badChunk(
-          "header of " + name(header.getVersion()) + " says " + header.getChunkCount() + " chunks, its chunks say " + p.chunkCount);
+          "header of "
+              + name(header.getVersion())
+              + " says "
+              + header.getChunkCount()
+              + " chunks, its chunks say "
+              + p.chunkCount);
     }
     if (p.bytes > header.getTotalBytes()) {
       throw badChunk(
-          "header of " + name(header.getVersion()) + " says " + header.getTotalBytes() + " bytes, its chunks hold " + p.bytes + " already");
+          "header of "
+              + name(header.getVersion())
+              + " says "
+              + header.getTotalBytes()
+              + " bytes, its chunks hold "
+              + p.bytes
+              + " already");
     }
     p.header = header;
     p.chunkCount = header.getChunkCount();
@@ -142,13 +161,25 @@ public final class SnapshotAssembler {
     Pending p = pendingFor(version);
     if (p.chunkCount != 0 && p.chunkCount != chunk.getChunkCount()) {
       throw badChunk(
-          "chunk " + chunk.getIndex() + " of " + name(version) + " says " + chunk.getChunkCount() + " chunks, expected " + p.chunkCount);
+          "chunk "
+              + chunk.getIndex()
+              + " of "
+              + name(version)
+              + " says "
+              + chunk.getChunkCount()
+              + " chunks, expected "
+              + p.chunkCount);
     }
     byte[] data = bytes(chunk.getData());
     byte[] earlier = p.chunks.get(chunk.getIndex());
     if (earlier != null) {
       if (!MessageDigest.isEqual(earlier, data)) {
-        throw badChunk("a second, different chunk " + chunk.getIndex() + " of " + name(version) + "; keeping the first");
+        throw badChunk(
+            "a second, different chunk "
+                + chunk.getIndex()
+                + " of "
+                + name(version)
+                + "; keeping the first");
       }
       return Optional.empty();
     }
@@ -157,7 +188,8 @@ public final class SnapshotAssembler {
       throw p.header != null
           ? badChunk("chunks of " + name(version) + " exceed the header's " + limit + " bytes")
           : new RecordDecodingException(
-              ReasonCode.OVERSIZE, "chunks of " + name(version) + " exceed the limit of " + limit + " bytes");
+              ReasonCode.OVERSIZE,
+              "chunks of " + name(version) + " exceed the limit of " + limit + " bytes");
     }
     p.chunkCount = chunk.getChunkCount();
     p.chunks.put(chunk.getIndex(), data);
@@ -170,9 +202,12 @@ public final class SnapshotAssembler {
     Pending p = pending.get(version);
     if (p == null) {
       while (pending.size() >= maxPendingVersions) {
-        long victim = Collections.min(pending.entrySet(), Comparator.comparingLong(e -> e.getValue().lastFed)).getKey();
+        long victim =
+            Collections.min(pending.entrySet(), Comparator.comparingLong(e -> e.getValue().lastFed))
+                .getKey();
         Pending gone = pending.remove(victim);
-        abandoned.add(new Abandoned(victim, gone.chunks.size(), gone.chunkCount, gone.header != null));
+        abandoned.add(
+            new Abandoned(victim, gone.chunks.size(), gone.chunkCount, gone.header != null));
       }
       p = new Pending();
       pending.put(version, p);
@@ -187,7 +222,13 @@ public final class SnapshotAssembler {
     }
     pending.remove(version);
     if (p.bytes != p.header.getTotalBytes()) {
-      throw badChunk(name(version) + " has " + p.bytes + " bytes, its header says " + p.header.getTotalBytes() + "; discarded");
+      throw badChunk(
+          name(version)
+              + " has "
+              + p.bytes
+              + " bytes, its header says "
+              + p.header.getTotalBytes()
+              + "; discarded");
     }
     byte[] payload = new byte[(int) p.bytes];
     int at = 0;
@@ -199,8 +240,12 @@ public final class SnapshotAssembler {
       throw badChunk(name(version) + " does not match its SHA-256; discarded");
     }
     newest = version;
-    pending.headMap(version, false).forEach((v, older) ->
-        abandoned.add(new Abandoned(v, older.chunks.size(), older.chunkCount, older.header != null)));
+    pending
+        .headMap(version, false)
+        .forEach(
+            (v, older) ->
+                abandoned.add(
+                    new Abandoned(v, older.chunks.size(), older.chunkCount, older.header != null)));
     pending.headMap(version, true).clear();
     return Optional.of(new AssembledSnapshot(p.header, payload));
   }

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Checks on {@link Tensor} fields of decoded records. Each throws a {@link RecordDecodingException}
- * naming the field and the first offending element, with the dead-letter reason code. {@code
- * field} is the record field's name, used in the message.
+ * naming the field and the first offending element, with the dead-letter reason code. {@code field}
+ * is the record field's name, used in the message.
  */
 public final class TensorValidation {
 
@@ -22,7 +22,8 @@ public final class TensorValidation {
     int dataBytes = tensor.getData().remaining();
     if (dataBytes > maxBytes) {
       throw new RecordDecodingException(
-          ReasonCode.OVERSIZE, field + " has " + dataBytes + " data bytes, more than the limit " + maxBytes);
+          ReasonCode.OVERSIZE,
+          field + " has " + dataBytes + " data bytes, more than the limit " + maxBytes);
     }
     long bytes = Float.BYTES;
     for (Integer d : shape) {
@@ -33,7 +34,8 @@ public final class TensorValidation {
       bytes *= d;
       if (bytes > maxBytes) {
         throw new RecordDecodingException(
-            ReasonCode.OVERSIZE, field + " shape " + shape + " needs more than the limit of " + maxBytes + " bytes");
+            ReasonCode.OVERSIZE,
+            field + " shape " + shape + " needs more than the limit of " + maxBytes + " bytes");
       }
     }
     if (dataBytes != bytes) {
@@ -52,7 +54,8 @@ public final class TensorValidation {
     }
     if (!equal) {
       throw new RecordDecodingException(
-          ReasonCode.SHAPE_MISMATCH, field + " shape " + shape + ", expected " + Arrays.toString(expected));
+          ReasonCode.SHAPE_MISMATCH,
+          field + " shape " + shape + ", expected " + Arrays.toString(expected));
     }
   }
 
@@ -85,7 +88,8 @@ public final class TensorValidation {
   /** {@code 0 <= label < classes} and {@code classes >= 1} (LABEL_OUT_OF_RANGE). */
   public static void checkLabel(int label, int classes) {
     if (classes < 1) {
-      throw new RecordDecodingException(ReasonCode.LABEL_OUT_OF_RANGE, "classes must be >= 1, was " + classes);
+      throw new RecordDecodingException(
+          ReasonCode.LABEL_OUT_OF_RANGE, "classes must be >= 1, was " + classes);
     }
     if (label < 0 || label >= classes) {
       throw new RecordDecodingException(

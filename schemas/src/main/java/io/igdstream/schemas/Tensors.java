@@ -24,18 +24,26 @@ public final class Tensors {
     long elements = 1;
     for (int d : shape) {
       if (d <= 0) {
-        throw new IllegalArgumentException("shape dimensions must be > 0, was " + Arrays.toString(shape));
+        throw new IllegalArgumentException(
+            "shape dimensions must be > 0, was " + Arrays.toString(shape));
       }
       elements *= d;
       if (elements > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has too many elements");
+        throw new IllegalArgumentException(
+            "shape " + Arrays.toString(shape) + " has too many elements");
       }
     }
     if (values.length != elements) {
       throw new IllegalArgumentException(
-          "values.length must be the product of shape " + Arrays.toString(shape) + " = " + elements + ", was " + values.length);
+          "values.length must be the product of shape "
+              + Arrays.toString(shape)
+              + " = "
+              + elements
+              + ", was "
+              + values.length);
     }
-    ByteBuffer data = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     data.asFloatBuffer().put(values);
     List<Integer> dims = Arrays.stream(shape).boxed().toList();
     return Tensor.newBuilder().setShape(dims).setData(data).build();
@@ -63,7 +71,8 @@ public final class Tensors {
     ByteBuffer data = tensor.getData().duplicate().order(ByteOrder.LITTLE_ENDIAN);
     if (data.remaining() % Float.BYTES != 0) {
       throw new RecordDecodingException(
-          ReasonCode.SHAPE_MISMATCH, field + " data has " + data.remaining() + " bytes, not a multiple of 4");
+          ReasonCode.SHAPE_MISMATCH,
+          field + " data has " + data.remaining() + " bytes, not a multiple of 4");
     }
     return data.asFloatBuffer();
   }

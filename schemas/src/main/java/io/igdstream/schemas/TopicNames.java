@@ -27,8 +27,12 @@ public record TopicNames(String prefix) {
     }
     if (prefix.length() + LONGEST_SUFFIX.length() > MAX_NAME_LENGTH) {
       throw new IllegalArgumentException(
-          "topic prefix '" + prefix + "' is too long: at most "
-              + (MAX_NAME_LENGTH - LONGEST_SUFFIX.length()) + " characters, was " + prefix.length());
+          "topic prefix '"
+              + prefix
+              + "' is too long: at most "
+              + (MAX_NAME_LENGTH - LONGEST_SUFFIX.length())
+              + " characters, was "
+              + prefix.length());
     }
   }
 

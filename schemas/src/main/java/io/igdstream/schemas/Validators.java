@@ -11,7 +11,9 @@ import java.util.Set;
  */
 public final class Validators {
 
-  /** Upper bound of one tensor's data unless a caller passes another: 4 MiB (≈ 3×512×680 floats). */
+  /**
+   * Upper bound of one tensor's data unless a caller passes another: 4 MiB (≈ 3×512×680 floats).
+   */
   public static final long DEFAULT_MAX_TENSOR_BYTES = 4L << 20;
 
   /** Upper bound of one snapshot chunk's data: 1 MiB, Kafka's default record size limit. */
@@ -20,11 +22,25 @@ public final class Validators {
   /** The 15 ImageNet-C corruptions and its 4 extra ones (Hendrycks and Dietterich, 2019). */
   public static final Set<String> IMAGENET_C_NAMES =
       Set.of(
-          "gaussian_noise", "shot_noise", "impulse_noise",
-          "defocus_blur", "glass_blur", "motion_blur", "zoom_blur",
-          "snow", "frost", "fog", "brightness",
-          "contrast", "elastic_transform", "pixelate", "jpeg_compression",
-          "speckle_noise", "gaussian_blur", "spatter", "saturate");
+          "gaussian_noise",
+          "shot_noise",
+          "impulse_noise",
+          "defocus_blur",
+          "glass_blur",
+          "motion_blur",
+          "zoom_blur",
+          "snow",
+          "frost",
+          "fog",
+          "brightness",
+          "contrast",
+          "elastic_transform",
+          "pixelate",
+          "jpeg_compression",
+          "speckle_noise",
+          "gaussian_blur",
+          "spatter",
+          "saturate");
 
   private Validators() {}
 
@@ -62,7 +78,8 @@ public final class Validators {
     TensorValidation.checkLabel(sample.getLabel(), sample.getClasses());
     if (!IMAGENET_C_NAMES.contains(sample.getCorruption())) {
       throw new RecordDecodingException(
-          ReasonCode.OTHER, "corruption '" + sample.getCorruption() + "' is not an ImageNet-C name");
+          ReasonCode.OTHER,
+          "corruption '" + sample.getCorruption() + "' is not an ImageNet-C name");
     }
     if (sample.getSeverity() < 1 || sample.getSeverity() > 5) {
       throw new RecordDecodingException(
@@ -86,7 +103,8 @@ public final class Validators {
       throw badChunk("chunk_count must be >= 1, was " + chunk.getChunkCount());
     }
     if (chunk.getIndex() < 0 || chunk.getIndex() >= chunk.getChunkCount()) {
-      throw badChunk("chunk index " + chunk.getIndex() + " is outside [0, " + chunk.getChunkCount() + ")");
+      throw badChunk(
+          "chunk index " + chunk.getIndex() + " is outside [0, " + chunk.getChunkCount() + ")");
     }
     int bytes = chunk.getData().remaining();
     if (bytes == 0) {
@@ -94,7 +112,13 @@ public final class Validators {
     }
     if (bytes > maxChunkBytes) {
       throw new RecordDecodingException(
-          ReasonCode.OVERSIZE, "chunk " + chunk.getIndex() + " has " + bytes + " bytes, more than the limit " + maxChunkBytes);
+          ReasonCode.OVERSIZE,
+          "chunk "
+              + chunk.getIndex()
+              + " has "
+              + bytes
+              + " bytes, more than the limit "
+              + maxChunkBytes);
     }
   }
 
@@ -110,21 +134,38 @@ public final class Validators {
     if (header.getVersion() < 0) {
       throw badChunk("header version must be >= 0, was " + header.getVersion());
     }
-    if (header.getChannels() < 1 || header.getHeight() < 1 || header.getWidth() < 1 || header.getClasses() < 1) {
+    if (header.getChannels() < 1
+        || header.getHeight() < 1
+        || header.getWidth() < 1
+        || header.getClasses() < 1) {
       throw badChunk(
           "header shape and classes must be >= 1, were channels="
-              + header.getChannels() + " height=" + header.getHeight() + " width=" + header.getWidth()
-              + " classes=" + header.getClasses());
+              + header.getChannels()
+              + " height="
+              + header.getHeight()
+              + " width="
+              + header.getWidth()
+              + " classes="
+              + header.getClasses());
     }
     if (header.getTotalBytes() > maxSnapshotBytes) {
       throw new RecordDecodingException(
           ReasonCode.OVERSIZE,
-          "snapshot " + header.getModelId() + " v" + header.getVersion() + " has " + header.getTotalBytes()
-              + " bytes, more than the limit " + maxSnapshotBytes);
+          "snapshot "
+              + header.getModelId()
+              + " v"
+              + header.getVersion()
+              + " has "
+              + header.getTotalBytes()
+              + " bytes, more than the limit "
+              + maxSnapshotBytes);
     }
     if (header.getChunkCount() < 1 || header.getChunkCount() > header.getTotalBytes()) {
       throw badChunk(
-          "header chunk_count " + header.getChunkCount() + " does not fit total_bytes " + header.getTotalBytes());
+          "header chunk_count "
+              + header.getChunkCount()
+              + " does not fit total_bytes "
+              + header.getTotalBytes());
     }
   }
 
@@ -143,13 +184,15 @@ public final class Validators {
 
   private static void requireAtLeast(String field, long value, long min) {
     if (value < min) {
-      throw new RecordDecodingException(ReasonCode.OTHER, field + " must be >= " + min + ", was " + value);
+      throw new RecordDecodingException(
+          ReasonCode.OTHER, field + " must be >= " + min + ", was " + value);
     }
   }
 
   private static void requireNonNegative(String field, float value) {
     if (!(value >= 0f) || !Float.isFinite(value)) {
-      throw new RecordDecodingException(ReasonCode.OTHER, field + " must be finite and >= 0, was " + value);
+      throw new RecordDecodingException(
+          ReasonCode.OTHER, field + " must be finite and >= 0, was " + value);
     }
   }
 

@@ -74,7 +74,8 @@ class AvroCodecTest {
     AvroCodec<ImageSample> codec = AvroCodec.of(ImageSample.class);
     ImageSample first = Fixtures.imageSample();
     byte[] bytes = codec.encode(first);
-    codec.encode(ImageSample.newBuilder(first).setId("another-id-of-the-same-length").setLabel(4).build());
+    codec.encode(
+        ImageSample.newBuilder(first).setId("another-id-of-the-same-length").setLabel(4).build());
     assertEquals(first, codec.decode(bytes));
   }
 
@@ -84,8 +85,11 @@ class AvroCodecTest {
     byte[] random = new byte[64];
     new SplittableRandom(1).nextBytes(random);
     random[0] = 0x55;
-    for (byte[] garbage : List.of(random, new byte[0], new byte[] {(byte) 0xC3, 0x01, 1, 2}, "hello, world".getBytes())) {
-      RecordDecodingException e = assertThrows(RecordDecodingException.class, () -> codec.decode(garbage));
+    for (byte[] garbage :
+        List.of(
+            random, new byte[0], new byte[] {(byte) 0xC3, 0x01, 1, 2}, "hello, world".getBytes())) {
+      RecordDecodingException e =
+          assertThrows(RecordDecodingException.class, () -> codec.decode(garbage));
       assertEquals(ReasonCode.UNDECODABLE, e.reason(), e.getMessage());
       assertOneLine(e);
     }
@@ -97,7 +101,8 @@ class AvroCodecTest {
     byte[] bytes = codec.encode(Fixtures.adversarialSample());
     for (int length : new int[] {10, 11, 200, bytes.length / 2, bytes.length - 1}) {
       byte[] cut = Arrays.copyOf(bytes, length);
-      RecordDecodingException e = assertThrows(RecordDecodingException.class, () -> codec.decode(cut), "cut at " + length);
+      RecordDecodingException e =
+          assertThrows(RecordDecodingException.class, () -> codec.decode(cut), "cut at " + length);
       assertEquals(ReasonCode.UNDECODABLE, e.reason(), e.getMessage());
       assertOneLine(e);
     }
@@ -108,7 +113,8 @@ class AvroCodecTest {
     AvroCodec<ImageSample> codec = AvroCodec.of(ImageSample.class);
     byte[] bytes = codec.encode(Fixtures.imageSample());
     byte[] longer = Arrays.copyOf(bytes, bytes.length + 3);
-    RecordDecodingException e = assertThrows(RecordDecodingException.class, () -> codec.decode(longer));
+    RecordDecodingException e =
+        assertThrows(RecordDecodingException.class, () -> codec.decode(longer));
     assertEquals(ReasonCode.UNDECODABLE, e.reason());
     assertTrue(e.getMessage().startsWith("3 unexpected bytes"), e.getMessage());
   }
@@ -129,7 +135,8 @@ class AvroCodecTest {
     writeVarLong(hugeShape, 1L << 40); // the shape's item count
     hugeShape.writeBytes(new byte[] {2, 2, 2});
     for (ByteArrayOutputStream out : List.of(hugeId, hugeShape)) {
-      RecordDecodingException e = assertThrows(RecordDecodingException.class, () -> codec.decode(out.toByteArray()));
+      RecordDecodingException e =
+          assertThrows(RecordDecodingException.class, () -> codec.decode(out.toByteArray()));
       assertEquals(ReasonCode.UNDECODABLE, e.reason(), e.getMessage());
     }
   }
@@ -148,16 +155,23 @@ class AvroCodecTest {
   void aSchemaNotInTheStoreIsUnknown() {
     // An ImageSample-like record of a schema that was never shipped.
     Schema foreign =
-        SchemaBuilder.record("ImageSample").namespace("io.igdstream.schemas").fields()
-            .requiredString("id").requiredInt("bogus").endRecord();
+        SchemaBuilder.record("ImageSample")
+            .namespace("io.igdstream.schemas")
+            .fields()
+            .requiredString("id")
+            .requiredInt("bogus")
+            .endRecord();
     GenericRecord r = new GenericData.Record(foreign);
     r.put("id", "x");
     r.put("bogus", 1);
     byte[] bytes = encodeGeneric(foreign, r);
     RecordDecodingException e =
-        assertThrows(RecordDecodingException.class, () -> AvroCodec.of(ImageSample.class).decode(bytes));
+        assertThrows(
+            RecordDecodingException.class, () -> AvroCodec.of(ImageSample.class).decode(bytes));
     assertEquals(ReasonCode.UNKNOWN_SCHEMA, e.reason());
-    assertTrue(e.getMessage().contains(String.format("%016x", SchemaHistory.fingerprint(foreign))), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(String.format("%016x", SchemaHistory.fingerprint(foreign))),
+        e.getMessage());
     assertOneLine(e);
   }
 
@@ -165,27 +179,34 @@ class AvroCodecTest {
   void anotherRecordTypeIsAnUnknownSchemaNamedInTheMessage() {
     byte[] adversarial = AvroCodec.of(AdversarialSample.class).encode(Fixtures.adversarialSample());
     RecordDecodingException e =
-        assertThrows(RecordDecodingException.class, () -> AvroCodec.of(ImageSample.class).decode(adversarial));
+        assertThrows(
+            RecordDecodingException.class,
+            () -> AvroCodec.of(ImageSample.class).decode(adversarial));
     assertEquals(ReasonCode.UNKNOWN_SCHEMA, e.reason());
-    assertTrue(e.getMessage().contains("AdversarialSample v1, expected io.igdstream.schemas.ImageSample"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("AdversarialSample v1, expected io.igdstream.schemas.ImageSample"),
+        e.getMessage());
   }
 
   @Test
   void aDeadLetterCarriesTheReasonAndTheRawBytes() {
     byte[] raw = {9, 8, 7};
     RecordDecodingException problem =
-        assertThrows(RecordDecodingException.class, () -> AvroCodec.of(ImageSample.class).decode(raw));
+        assertThrows(
+            RecordDecodingException.class, () -> AvroCodec.of(ImageSample.class).decode(raw));
     DeadLetter letter = DeadLetters.of("fmnist.samples", 1, 5L, null, raw, problem, 10L);
     assertEquals(ReasonCode.UNDECODABLE, letter.getReasonCode());
     assertEquals(problem.getMessage(), letter.getReason());
     assertArrayEquals(raw, Fixtures.bytes(letter.getRaw()));
     assertNull(letter.getKey());
-    assertNotNull(AvroCodec.of(DeadLetter.class).decode(AvroCodec.of(DeadLetter.class).encode(letter)));
+    assertNotNull(
+        AvroCodec.of(DeadLetter.class).decode(AvroCodec.of(DeadLetter.class).encode(letter)));
   }
 
   static byte[] encodeGeneric(Schema schema, GenericRecord record) {
     try {
-      return Fixtures.bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record));
+      return Fixtures.bytes(
+          new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -195,5 +216,4 @@ class AvroCodecTest {
     assertFalse(e.getMessage().isBlank());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
-
 }

@@ -33,7 +33,12 @@ class CodecThroughputTest {
     double decodeUs = (t2 - t1) / 1e3 / n;
     System.out.printf(
         "AvroCodec<AdversarialSample 28x28, %d bytes>: encode %.2f us, decode %.2f us, encode+decode %.0f records/s (%.0f MB/s) on one thread [%d]%n",
-        bytes.length, encodeUs, decodeUs, 1e6 / (encodeUs + decodeUs), bytes.length / (encodeUs + decodeUs), sink % 10);
+        bytes.length,
+        encodeUs,
+        decodeUs,
+        1e6 / (encodeUs + decodeUs),
+        bytes.length / (encodeUs + decodeUs),
+        sink % 10);
     assertEquals(sample, codec.decode(bytes));
   }
 }

@@ -91,7 +91,16 @@ final class Fixtures {
   }
 
   static SnapshotInfo info(long version) {
-    return new SnapshotInfo("igd-small-cnn", version, "small-cnn", 1, 28, 28, 10, 1_700_000_000_000L, Map.of("step", "1200"));
+    return new SnapshotInfo(
+        "igd-small-cnn",
+        version,
+        "small-cnn",
+        1,
+        28,
+        28,
+        10,
+        1_700_000_000_000L,
+        Map.of("step", "1200"));
   }
 
   static RobustnessReport robustnessReport() {
@@ -115,7 +124,10 @@ final class Fixtures {
         .setRn(List.of())
         .setIoaGrey(0.2)
         .setIoaWhite(null)
-        .setCorruptions(List.of(new CorruptionError("gaussian_noise", 1, 0.04), new CorruptionError("contrast", 5, 0.6)))
+        .setCorruptions(
+            List.of(
+                new CorruptionError("gaussian_noise", 1, 0.04),
+                new CorruptionError("contrast", 5, 0.6)))
         .setSeconds(Map.of("clean", 1.5, "pgd20", 30.25))
         .setCreatedAtMs(1_700_000_000_000L)
         .build();
@@ -123,8 +135,13 @@ final class Fixtures {
 
   static DeadLetter deadLetter(byte[] key) {
     return DeadLetters.of(
-        "fmnist.samples", 2, 123_456L, key, new byte[] {1, 2, 3},
-        new RecordDecodingException(ReasonCode.NON_FINITE, "image[3] is NaN"), 1_700_000_000_000L);
+        "fmnist.samples",
+        2,
+        123_456L,
+        key,
+        new byte[] {1, 2, 3},
+        new RecordDecodingException(ReasonCode.NON_FINITE, "image[3] is NaN"),
+        1_700_000_000_000L);
   }
 
   static byte[] bytes(ByteBuffer b) {

@@ -21,10 +21,14 @@ class ImageSampleTest {
       data.putFloat(p);
     }
     data.flip();
-    ImageSample sample = ImageSample.newBuilder()
-        .setId("train-000001").setSplit(Split.TRAIN).setLabel(3).setClasses(10)
-        .setImage(Tensor.newBuilder().setShape(List.of(1, 2, 2)).setData(data).build())
-        .build();
+    ImageSample sample =
+        ImageSample.newBuilder()
+            .setId("train-000001")
+            .setSplit(Split.TRAIN)
+            .setLabel(3)
+            .setClasses(10)
+            .setImage(Tensor.newBuilder().setShape(List.of(1, 2, 2)).setData(data).build())
+            .build();
     ByteBuffer encoded = sample.toByteBuffer();
     // Single-object encoding: marker C3 01, then the schema's 8-byte fingerprint.
     assertEquals((byte) 0xC3, encoded.get(0));
@@ -44,6 +48,10 @@ class ImageSampleTest {
 
   @Test
   void garbageIsRejectedWithABadHeader() {
-    assertThrows(BadHeaderException.class, () -> ImageSample.fromByteBuffer(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})));
+    assertThrows(
+        BadHeaderException.class,
+        () ->
+            ImageSample.fromByteBuffer(
+                ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})));
   }
 }

@@ -38,7 +38,10 @@ class SchemaEvolutionTest {
 
   private static Schema imageSampleV1() {
     return HISTORY.versionsOf("io.igdstream.schemas.ImageSample").stream()
-        .filter(v -> v.version() == 1).findFirst().orElseThrow().schema();
+        .filter(v -> v.version() == 1)
+        .findFirst()
+        .orElseThrow()
+        .schema();
   }
 
   private static GenericRecord v1Record(Schema v1) {
@@ -58,7 +61,8 @@ class SchemaEvolutionTest {
   @Test
   void aRecordWrittenWithImageSampleV1IsReadByTheCurrentReaderWithTheDefaultDataset() {
     Schema v1 = imageSampleV1();
-    assertNotEquals(SchemaHistory.fingerprint(v1), SchemaHistory.fingerprint(ImageSample.getClassSchema()));
+    assertNotEquals(
+        SchemaHistory.fingerprint(v1), SchemaHistory.fingerprint(ImageSample.getClassSchema()));
     byte[] bytes = AvroCodecTest.encodeGeneric(v1, v1Record(v1));
     assertEquals(SchemaHistory.fingerprint(v1), AvroCodec.fingerprint(bytes));
 
@@ -72,10 +76,14 @@ class SchemaEvolutionTest {
 
   private static Schema robustnessReportV1() {
     return HISTORY.versionsOf("io.igdstream.schemas.RobustnessReport").stream()
-        .filter(v -> v.version() == 1).findFirst().orElseThrow().schema();
+        .filter(v -> v.version() == 1)
+        .findFirst()
+        .orElseThrow()
+        .schema();
   }
 
-  private static GenericRecord fractionError(Schema v1, String field, double fraction, double errorRate) {
+  private static GenericRecord fractionError(
+      Schema v1, String field, double fraction, double errorRate) {
     GenericRecord e = new GenericData.Record(v1.getField(field).schema().getElementType());
     e.put("fraction", fraction);
     e.put("error_rate", errorRate);
@@ -83,7 +91,8 @@ class SchemaEvolutionTest {
   }
 
   private static GenericRecord robustnessReportV1Record(Schema v1) {
-    GenericRecord corruption = new GenericData.Record(v1.getField("corruptions").schema().getElementType());
+    GenericRecord corruption =
+        new GenericData.Record(v1.getField("corruptions").schema().getElementType());
     corruption.put("name", "gaussian_noise");
     corruption.put("severity", 3);
     corruption.put("error_rate", 0.25);
@@ -98,7 +107,9 @@ class SchemaEvolutionTest {
     r.put("pgd20_accuracy", 0.73);
     r.put("gini_pixel", 0.62);
     r.put("gini_regional", null);
-    r.put("ina_add", List.of(fractionError(v1, "ina_add", 0.1, 0.05), fractionError(v1, "ina_add", 0.2, 0.11)));
+    r.put(
+        "ina_add",
+        List.of(fractionError(v1, "ina_add", 0.1, 0.05), fractionError(v1, "ina_add", 0.2, 0.11)));
     r.put("ina_replace", List.of(fractionError(v1, "ina_replace", 0.1, 0.07)));
     r.put("rn", List.of());
     r.put("ioa_grey", 0.2);
@@ -112,7 +123,9 @@ class SchemaEvolutionTest {
   @Test
   void aRobustnessReportWrittenWithV1IsReadByTheCurrentReaderWithTheNewFieldsAtTheirDefaults() {
     Schema v1 = robustnessReportV1();
-    assertNotEquals(SchemaHistory.fingerprint(v1), SchemaHistory.fingerprint(RobustnessReport.getClassSchema()));
+    assertNotEquals(
+        SchemaHistory.fingerprint(v1),
+        SchemaHistory.fingerprint(RobustnessReport.getClassSchema()));
     byte[] bytes = AvroCodecTest.encodeGeneric(v1, robustnessReportV1Record(v1));
     assertEquals(SchemaHistory.fingerprint(v1), AvroCodec.fingerprint(bytes));
 
@@ -134,7 +147,8 @@ class SchemaEvolutionTest {
     assertEquals(0.73, r.getPgd20Accuracy());
     assertNull(r.getGiniRegional());
     assertNull(r.getIoaWhite());
-    assertEquals(List.of(new FractionError(0.1, 0.05), new FractionError(0.2, 0.11)), r.getInaAdd());
+    assertEquals(
+        List.of(new FractionError(0.1, 0.05), new FractionError(0.2, 0.11)), r.getInaAdd());
     assertEquals(List.of(new FractionError(0.1, 0.07)), r.getInaReplace());
     assertEquals(List.of(), r.getRn());
     assertEquals(List.of(new CorruptionError("gaussian_noise", 3, 0.25)), r.getCorruptions());
@@ -148,7 +162,9 @@ class SchemaEvolutionTest {
     byte[] bytes = AvroCodecTest.encodeGeneric(v1, v1Record(v1));
     AvroCodec<ImageSample> currentOnly =
         AvroCodec.of(ImageSample.class, SchemaHistory.of(List.of(ImageSample.getClassSchema())));
-    assertEquals(ReasonCode.UNKNOWN_SCHEMA, assertThrows(RecordDecodingException.class, () -> currentOnly.decode(bytes)).reason());
+    assertEquals(
+        ReasonCode.UNKNOWN_SCHEMA,
+        assertThrows(RecordDecodingException.class, () -> currentOnly.decode(bytes)).reason());
   }
 
   /**
@@ -163,12 +179,14 @@ class SchemaEvolutionTest {
     Schema v2 = ImageSample.getClassSchema();
     byte[] v2Bytes = AvroCodec.of(ImageSample.class).encode(Fixtures.imageSample());
 
-    BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), v1, new SchemaStore.Cache());
+    BinaryMessageDecoder<GenericRecord> oldReader =
+        new BinaryMessageDecoder<>(GenericData.get(), v1, new SchemaStore.Cache());
     assertThrows(MissingSchemaException.class, () -> oldReader.decode(v2Bytes));
 
     SchemaStore.Cache upgraded = new SchemaStore.Cache();
     upgraded.addSchema(v2);
-    GenericRecord r = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v1, upgraded).decode(v2Bytes);
+    GenericRecord r =
+        new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v1, upgraded).decode(v2Bytes);
     assertEquals("train-000001", r.get("id").toString());
     assertFalse(r.hasField("dataset"));
   }
@@ -180,8 +198,12 @@ class SchemaEvolutionTest {
       long fp = SchemaHistory.fingerprint(current);
       assertTrue(
           HISTORY.find(fp).isPresent(),
-          current.getName() + " changed (fingerprint " + String.format("%016x", fp) + "): archive it as a new "
-              + current.getName() + "-vN.avsc in history/ and list it in INDEX");
+          current.getName()
+              + " changed (fingerprint "
+              + String.format("%016x", fp)
+              + "): archive it as a new "
+              + current.getName()
+              + "-vN.avsc in history/ and list it in INDEX");
       assertEquals(current.getFullName(), HISTORY.find(fp).orElseThrow().fullName());
     }
   }
@@ -196,10 +218,16 @@ class SchemaEvolutionTest {
       assertFalse(versions.isEmpty(), reader.getName());
       for (int i = 0; i < versions.size(); i++) {
         SchemaHistory.Version writer = versions.get(i);
-        assertEquals(i + 1, writer.version(), writer.file() + ": versions are numbered 1, 2, ... in INDEX order");
+        assertEquals(
+            i + 1,
+            writer.version(),
+            writer.file() + ": versions are numbered 1, 2, ... in INDEX order");
         SchemaCompatibility.SchemaPairCompatibility c =
             SchemaCompatibility.checkReaderWriterCompatibility(reader, writer.schema());
-        assertEquals(SchemaCompatibilityType.COMPATIBLE, c.getType(), writer.file() + ": " + c.getDescription());
+        assertEquals(
+            SchemaCompatibilityType.COMPATIBLE,
+            c.getType(),
+            writer.file() + ": " + c.getDescription());
       }
     }
     for (SchemaHistory.Version v : HISTORY.versions()) {
@@ -212,7 +240,10 @@ class SchemaEvolutionTest {
     Path dir = Path.of("src/main/resources" + SchemaHistory.DIRECTORY);
     List<String> files = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
-      s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".avsc")).sorted().forEach(files::add);
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".avsc"))
+          .sorted()
+          .forEach(files::add);
     }
     List<String> indexed = new ArrayList<>(SchemaHistory.indexEntries());
     indexed.sort(null);
@@ -241,7 +272,7 @@ class SchemaEvolutionTest {
       case ARRAY -> collectNamedTypes(s.getElementType(), into);
       case MAP -> collectNamedTypes(s.getValueType(), into);
       case UNION -> s.getTypes().forEach(t -> collectNamedTypes(t, into));
-      default -> { }
+      default -> {}
     }
   }
 }

@@ -34,7 +34,10 @@ class SnapshotChunksTest {
     List<ReasonCode> rejected = new ArrayList<>();
     for (SpecificRecord r : records) {
       try {
-        Optional<AssembledSnapshot> s = r instanceof SnapshotHeader h ? assembler.accept(h) : assembler.accept((SnapshotChunk) r);
+        Optional<AssembledSnapshot> s =
+            r instanceof SnapshotHeader h
+                ? assembler.accept(h)
+                : assembler.accept((SnapshotChunk) r);
         s.ifPresent(out::add);
       } catch (RecordDecodingException e) {
         rejected.add(e.reason());
@@ -56,12 +59,16 @@ class SnapshotChunksTest {
     assertEquals(3, s.header().getChunkCount());
     assertEquals(10_000, s.header().getTotalBytes());
     assertArrayEquals(SnapshotChunks.sha256(p), s.header().getSha256().bytes());
-    assertEquals(List.of(4096, 4096, 1808), s.chunks().stream().map(c -> c.getData().remaining()).toList());
+    assertEquals(
+        List.of(4096, 4096, 1808), s.chunks().stream().map(c -> c.getData().remaining()).toList());
     assertEquals(List.of(0, 1, 2), s.chunks().stream().map(SnapshotChunk::getIndex).toList());
     assertEquals("1200", s.header().getMetadata().get("step"));
     assertEquals(1, SnapshotChunks.split(p, 10_000, Fixtures.info(5)).chunks().size());
-    assertThrows(IllegalArgumentException.class, () -> SnapshotChunks.split(new byte[0], 10, Fixtures.info(5)));
-    assertThrows(IllegalArgumentException.class, () -> SnapshotChunks.split(p, 0, Fixtures.info(5)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SnapshotChunks.split(new byte[0], 10, Fixtures.info(5)));
+    assertThrows(
+        IllegalArgumentException.class, () -> SnapshotChunks.split(p, 0, Fixtures.info(5)));
   }
 
   @Test
@@ -163,9 +170,17 @@ class SnapshotChunksTest {
   void anotherModelAndOlderVersionsAreIgnored() {
     byte[] p = payload(4000, 8);
     SnapshotAssembler assembler = new SnapshotAssembler(MODEL);
-    SnapshotInfo other = new SnapshotInfo("teacher", 9, "small-cnn", 1, 28, 28, 10, 0L, java.util.Map.of());
-    assertEquals(List.of(), feed(assembler, records(SnapshotChunks.split(p, 1000, other))).snapshots());
-    assertEquals(7, feed(assembler, records(SnapshotChunks.split(p, 1000, Fixtures.info(7)))).snapshots().get(0).header().getVersion());
+    SnapshotInfo other =
+        new SnapshotInfo("teacher", 9, "small-cnn", 1, 28, 28, 10, 0L, java.util.Map.of());
+    assertEquals(
+        List.of(), feed(assembler, records(SnapshotChunks.split(p, 1000, other))).snapshots());
+    assertEquals(
+        7,
+        feed(assembler, records(SnapshotChunks.split(p, 1000, Fixtures.info(7))))
+            .snapshots()
+            .get(0)
+            .header()
+            .getVersion());
     Fed older = feed(assembler, records(SnapshotChunks.split(p, 1000, Fixtures.info(6))));
     assertEquals(List.of(), older.snapshots());
     Fed replay = feed(assembler, records(SnapshotChunks.split(p, 1000, Fixtures.info(7))));
@@ -183,15 +198,22 @@ class SnapshotChunksTest {
     ChunkedSnapshot v3 = SnapshotChunks.split(p, 1000, Fixtures.info(3));
     feed(assembler, List.of(v1.chunks().get(0), v2.chunks().get(0), v3.chunks().get(0)));
     assertEquals(2, assembler.pendingVersions());
-    assertEquals(List.of(), feed(assembler, records(v1).subList(1, 4)).snapshots(), "v1 was evicted: it never completes");
+    assertEquals(
+        List.of(),
+        feed(assembler, records(v1).subList(1, 4)).snapshots(),
+        "v1 was evicted: it never completes");
     assertEquals(2, assembler.pendingVersions());
     assertEquals(3, feed(assembler, records(v3)).snapshots().get(0).header().getVersion());
 
     ChunkedSnapshot v4 = SnapshotChunks.split(p, 1000, Fixtures.info(4));
     ChunkedSnapshot v5 = SnapshotChunks.split(p, 1000, Fixtures.info(5));
     ChunkedSnapshot v6 = SnapshotChunks.split(p, 1000, Fixtures.info(6));
-    feed(assembler, List.of(v4.chunks().get(0), v5.chunks().get(0), v4.chunks().get(1), v6.chunks().get(0)));
-    assertEquals(4, feed(assembler, records(v4).subList(2, 4)).snapshots().get(0).header().getVersion(),
+    feed(
+        assembler,
+        List.of(v4.chunks().get(0), v5.chunks().get(0), v4.chunks().get(1), v6.chunks().get(0)));
+    assertEquals(
+        4,
+        feed(assembler, records(v4).subList(2, 4)).snapshots().get(0).header().getVersion(),
         "v5, fed less recently than v4, was evicted, not the lower v4");
   }
 
@@ -206,11 +228,17 @@ class SnapshotChunksTest {
     assertEquals(List.of(), assembler.drainAbandoned(), "nothing given up yet");
 
     feed(assembler, List.of(v2.chunks().get(0))); // full: v1, fed least recently, is evicted
-    assertEquals(List.of(new SnapshotAssembler.Abandoned(1, 2, 3, false)), assembler.drainAbandoned());
+    assertEquals(
+        List.of(new SnapshotAssembler.Abandoned(1, 2, 3, false)), assembler.drainAbandoned());
     assertEquals(List.of(), assembler.drainAbandoned(), "drained once");
 
-    assertEquals(1, feed(assembler, records(v9)).snapshots().size()); // v9 completes: the older v2 is superseded
-    assertEquals(List.of(new SnapshotAssembler.Abandoned(2, 1, 3, false)), assembler.drainAbandoned());
+    assertEquals(
+        1,
+        feed(assembler, records(v9))
+            .snapshots()
+            .size()); // v9 completes: the older v2 is superseded
+    assertEquals(
+        List.of(new SnapshotAssembler.Abandoned(2, 1, 3, false)), assembler.drainAbandoned());
     assertEquals(0, assembler.pendingVersions());
   }
 
@@ -223,7 +251,8 @@ class SnapshotChunksTest {
     feed(assembler, List.of(orphanA.chunks().get(0), orphanB.chunks().get(1)));
     for (long v = 1; v <= 3; v++) {
       Fed fed = feed(assembler, records(SnapshotChunks.split(p, 1000, Fixtures.info(v))));
-      assertEquals(List.of(v), fed.snapshots().stream().map(s -> s.header().getVersion()).toList(), "v" + v);
+      assertEquals(
+          List.of(v), fed.snapshots().stream().map(s -> s.header().getVersion()).toList(), "v" + v);
     }
     assertTrue(assembler.pendingVersions() <= 2);
   }
@@ -234,12 +263,24 @@ class SnapshotChunksTest {
     ChunkedSnapshot s = SnapshotChunks.split(p, 1000, Fixtures.info(4));
     SnapshotAssembler assembler = new SnapshotAssembler(MODEL);
     SnapshotChunk wrongCount = SnapshotChunk.newBuilder(s.chunks().get(1)).setChunkCount(4).build();
-    SnapshotChunk conflicting = SnapshotChunk.newBuilder(s.chunks().get(0)).setData(ByteBuffer.wrap(payload(1000, 11))).build();
-    SnapshotHeader otherHeader = SnapshotHeader.newBuilder(s.header()).setArchitecture("preact-resnet18").build();
-    Fed fed = feed(assembler, List.of(s.chunks().get(0), wrongCount, conflicting, s.header(), otherHeader));
-    assertEquals(List.of(ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK), fed.rejections());
+    SnapshotChunk conflicting =
+        SnapshotChunk.newBuilder(s.chunks().get(0))
+            .setData(ByteBuffer.wrap(payload(1000, 11)))
+            .build();
+    SnapshotHeader otherHeader =
+        SnapshotHeader.newBuilder(s.header()).setArchitecture("preact-resnet18").build();
+    Fed fed =
+        feed(
+            assembler,
+            List.of(s.chunks().get(0), wrongCount, conflicting, s.header(), otherHeader));
+    assertEquals(
+        List.of(ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK),
+        fed.rejections());
     assertEquals(List.of(), fed.snapshots());
-    assertArrayEquals(p, feed(assembler, s.chunks()).snapshots().get(0).payload(), "the consistent records still assemble");
+    assertArrayEquals(
+        p,
+        feed(assembler, s.chunks()).snapshots().get(0).payload(),
+        "the consistent records still assemble");
   }
 
   @Test

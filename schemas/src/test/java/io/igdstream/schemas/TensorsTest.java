@@ -17,7 +17,8 @@ class TensorsTest {
     byte[] data = Fixtures.bytes(t.getData());
     assertEquals(24, data.length);
     int bits = Float.floatToIntBits(-2.5f);
-    assertArrayEquals(new byte[] {(byte) bits, (byte) (bits >> 8), (byte) (bits >> 16), (byte) (bits >> 24)},
+    assertArrayEquals(
+        new byte[] {(byte) bits, (byte) (bits >> 8), (byte) (bits >> 16), (byte) (bits >> 24)},
         java.util.Arrays.copyOfRange(data, 4, 8));
     assertArrayEquals(new float[] {1f, -2.5f, 0.25f, 3f, 4f, 5f}, Tensors.floats(t));
     assertArrayEquals(new int[] {1, 2, 3}, Tensors.shape(t));
@@ -40,7 +41,10 @@ class TensorsTest {
 
   @Test
   void floatsRejectsDataThatIsNotWholeFloats() {
-    Tensor t = Tensor.newBuilder().setShape(List.of(1)).setData(ByteBuffer.wrap(new byte[5])).build();
-    assertEquals(ReasonCode.SHAPE_MISMATCH, assertThrows(RecordDecodingException.class, () -> Tensors.floats(t)).reason());
+    Tensor t =
+        Tensor.newBuilder().setShape(List.of(1)).setData(ByteBuffer.wrap(new byte[5])).build();
+    assertEquals(
+        ReasonCode.SHAPE_MISMATCH,
+        assertThrows(RecordDecodingException.class, () -> Tensors.floats(t)).reason());
   }
 }

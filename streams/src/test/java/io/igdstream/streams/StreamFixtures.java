@@ -30,7 +30,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
-/** Records, topics and models the stream tests share (broker tests against the in-process broker). */
+/**
+ * Records, topics and models the stream tests share (broker tests against the in-process broker).
+ */
 public final class StreamFixtures {
 
   public static final ModelSpec SPEC = new ModelSpec(1, 28, 28, 10);
@@ -43,7 +45,8 @@ public final class StreamFixtures {
   }
 
   /** The six topics of a prefix; {@code overrides} like "igd.topics.samples.partitions = 2". */
-  public static TopicNames topics(String bootstrap, String prefix, String overrides) throws InterruptedException {
+  public static TopicNames topics(String bootstrap, String prefix, String overrides)
+      throws InterruptedException {
     TopicNames names = new TopicNames(prefix);
     Config c = ConfigFactory.parseString(overrides).withFallback(ConfigFactory.load());
     TopicAdmin.ensure(bootstrap, TopicsSettings.fromConfig(c).specs(names), Duration.ofSeconds(30));
@@ -57,12 +60,19 @@ public final class StreamFixtures {
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = (float) r.nextDouble();
     }
-    return ImageSample.newBuilder().setId(id).setSplit(split).setLabel(r.nextInt(10)).setClasses(10)
-        .setImage(Tensors.of(pixels, 1, 28, 28)).setDataset("fixture").build();
+    return ImageSample.newBuilder()
+        .setId(id)
+        .setSplit(split)
+        .setLabel(r.nextInt(10))
+        .setClasses(10)
+        .setImage(Tensors.of(pixels, 1, 28, 28))
+        .setDataset("fixture")
+        .build();
   }
 
   /** Produces the values (null key = the sample id for samples) and waits for every ack. */
-  public static void produce(KafkaSettings kafka, String topic, List<byte[][]> keyValues) throws Exception {
+  public static void produce(KafkaSettings kafka, String topic, List<byte[][]> keyValues)
+      throws Exception {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (byte[][] kv : keyValues) {
@@ -80,23 +90,34 @@ public final class StreamFixtures {
 
   /** A small-cnn with random weights, created on the gradient thread. */
   public static Classifier model(long seed) {
-    return GradientThread.shared().call(() -> Classifier.create(Architecture.of("small-cnn"), SPEC, seed));
+    return GradientThread.shared()
+        .call(() -> Classifier.create(Architecture.of("small-cnn"), SPEC, seed));
   }
 
   public static void close(Classifier model) {
-    GradientThread.shared().call(() -> {
-      model.close();
-      return null;
-    });
+    GradientThread.shared()
+        .call(
+            () -> {
+              model.close();
+              return null;
+            });
   }
 
   /** Publishes {@code model} as snapshot {@code version} of {@code modelId}. */
-  public static void publishSnapshot(KafkaSettings kafka, TopicNames topics, String modelId, Classifier model, long version,
+  public static void publishSnapshot(
+      KafkaSettings kafka,
+      TopicNames topics,
+      String modelId,
+      Classifier model,
+      long version,
       Map<String, String> facts) {
     byte[] payload = GradientThread.shared().call(() -> model.toModelFile(Map.of()).encode());
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
-      new SnapshotPublisher(p, topics.snapshots(), modelId, 64 << 10).publish(payload,
-          new SnapshotInfo(modelId, version, "small-cnn", 1, 28, 28, 10, System.currentTimeMillis(), facts));
+      new SnapshotPublisher(p, topics.snapshots(), modelId, 64 << 10)
+          .publish(
+              payload,
+              new SnapshotInfo(
+                  modelId, version, "small-cnn", 1, 28, 28, 10, System.currentTimeMillis(), facts));
     }
   }
 

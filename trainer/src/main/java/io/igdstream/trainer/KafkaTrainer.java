@@ -12,8 +12,8 @@ import io.igdstream.core.io.TensorData;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
-import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.model.ModelSpec;
+import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.train.IgdStep;
 import io.igdstream.core.train.LearningRateSchedule;
 import io.igdstream.core.train.Sgd;
@@ -23,13 +23,12 @@ import io.igdstream.schemas.AdversarialSample;
 import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.ReasonCode;
 import io.igdstream.schemas.SnapshotInfo;
-import io.igdstream.schemas.kafka.SnapshotPublisher;
-import io.igdstream.schemas.Tensors;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.Validators;
 import io.igdstream.schemas.kafka.DeadLetterRecords;
 import io.igdstream.schemas.kafka.Decoded;
 import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.schemas.kafka.SnapshotPublisher;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -54,20 +53,30 @@ import org.apache.kafka.common.TopicPartition;
  * The Kafka-fed IGD trainer (DESIGN.md "Delivery and recovery"): consumes {@code
  * {ns}.train.adversarial} in batches, runs the IGD step on the shipped x_adv and teacher gradient,
  * publishes snapshots and checkpoints model, optimiser, position and the set of (sample id, epoch)
- * already trained, atomically. On start it restores the newest checkpoint and seeks to its
- * offsets, so a crash replays exactly the records after the checkpoint: the model is as if each
- * record were trained once. A record of a (sample id, epoch) already trained (augment is
- * at-least-once) is skipped and counted.
+ * already trained, atomically. On start it restores the newest checkpoint and seeks to its offsets,
+ * so a crash replays exactly the records after the checkpoint: the model is as if each record were
+ * trained once. A record of a (sample id, epoch) already trained (augment is at-least-once) is
+ * skipped and counted.
  *
- * <p>All DJL work runs on the JVM's {@link GradientThread}; the consuming loop runs on the
- * caller's thread.
+ * <p>All DJL work runs on the JVM's {@link GradientThread}; the consuming loop runs on the caller's
+ * thread.
  */
 public final class KafkaTrainer {
 
   /** What the caller sees after each step. */
   public record Progress(
-      long step, long totalSteps, int epoch, int epochs, long version, StepTerms terms, double learningRate,
-      long trained, long duplicates, long stale, long deadLetters, long maxStaleness) {}
+      long step,
+      long totalSteps,
+      int epoch,
+      int epochs,
+      long version,
+      StepTerms terms,
+      double learningRate,
+      long trained,
+      long duplicates,
+      long stale,
+      long deadLetters,
+      long maxStaleness) {}
 
   /** Hooks for progress display; called on the consuming thread. */
   public interface Listener {
@@ -79,7 +88,8 @@ public final class KafkaTrainer {
   }
 
   /** How a run ended. */
-  public record Result(long steps, long version, long trained, long duplicates, long stale, long deadLetters) {}
+  public record Result(
+      long steps, long version, long trained, long duplicates, long stale, long deadLetters) {}
 
   private static final String STAGE = "trainer";
   private static final String SEEN_TENSOR = "trainer.seen";
@@ -141,17 +151,26 @@ public final class KafkaTrainer {
     stopRequested.set(true);
   }
 
-  /** Trains until every epoch is done (or {@link #stop}); returns the trained student, which the caller closes. */
+  /**
+   * Trains until every epoch is done (or {@link #stop}); returns the trained student, which the
+   * caller closes.
+   */
   public Classifier run() {
     ModelSpec spec = split.spec();
     Classifier student = gradient.call(() -> Classifier.create(architecture, spec, train.seed()));
-    Sgd sgd = gradient.call(() -> new Sgd(student.trainableParameters(), train.sgd(), student.manager()));
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumerProperties(topics.prefix() + "." + settings.group()));
+    Sgd sgd =
+        gradient.call(() -> new Sgd(student.trainableParameters(), train.sgd(), student.manager()));
+    try (KafkaConsumer<byte[], byte[]> consumer =
+            new KafkaConsumer<>(
+                kafka.consumerProperties(topics.prefix() + "." + settings.group()));
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
       long totalSteps = totalSteps();
-      LearningRateSchedule schedule = new LearningRateSchedule(train.schedule(), train.sgd().learningRate(), totalSteps);
+      LearningRateSchedule schedule =
+          new LearningRateSchedule(train.schedule(), train.sgd().learningRate(), totalSteps);
       restore(student, sgd, schedule);
-      SnapshotPublisher snapshots = new SnapshotPublisher(producer, topics.snapshots(), settings.modelId(), settings.snapshotChunkBytes());
+      SnapshotPublisher snapshots =
+          new SnapshotPublisher(
+              producer, topics.snapshots(), settings.modelId(), settings.snapshotChunkBytes());
       IgdStep igd = new IgdStep(student, null, null, train.igd(), sgd);
 
       List<TopicPartition> partitions = partitions(consumer);
@@ -165,7 +184,8 @@ public final class KafkaTrainer {
           consumer.seek(tp, offset);
         }
       }
-      if (version < 0 || (step % settings.snapshotEvery() == 0 && version < step / settings.snapshotEvery())) {
+      if (version < 0
+          || (step % settings.snapshotEvery() == 0 && version < step / settings.snapshotEvery())) {
         publish(snapshots, student, step / settings.snapshotEvery(), false);
       }
       ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new ArrayDeque<>();
@@ -187,8 +207,14 @@ public final class KafkaTrainer {
           long t0 = System.nanoTime();
           StepTerms terms = gradient.call(() -> trainOn(student, igd, batch, rate));
           if (!Double.isFinite(terms.total())) {
-            throw new IllegalStateException("training diverged at step " + step + " (loss " + terms.total()
-                + "); lower igd.train.learning-rate (now " + train.sgd().learningRate() + ")");
+            throw new IllegalStateException(
+                "training diverged at step "
+                    + step
+                    + " (loss "
+                    + terms.total()
+                    + "); lower igd.train.learning-rate (now "
+                    + train.sgd().learningRate()
+                    + ")");
           }
           step++;
           NativeMemory.releaseEvery(step); // keeps resident memory flat (glibc holds freed tensors)
@@ -196,8 +222,20 @@ public final class KafkaTrainer {
           epochLossSum += terms.total();
           epochSteps++;
           metrics.step(terms, batch.size(), (System.nanoTime() - t0) / 1e9);
-          listener.onStep(new Progress(step, totalSteps, currentEpoch(), train.epochs(), version, terms, rate, trained,
-              duplicates, stale, deadLetters, maxSeenStaleness));
+          listener.onStep(
+              new Progress(
+                  step,
+                  totalSteps,
+                  currentEpoch(),
+                  train.epochs(),
+                  version,
+                  terms,
+                  rate,
+                  trained,
+                  duplicates,
+                  stale,
+                  deadLetters,
+                  maxSeenStaleness));
         }
         batch.advance(next);
         int before = batch.firstEpoch();
@@ -210,11 +248,13 @@ public final class KafkaTrainer {
         }
         boolean finished = done();
         long due = (step + settings.snapshotEvery() - 1) / settings.snapshotEvery();
-        // The run ends with a snapshot marked final, which the evaluator always reports. When a last
+        // The run ends with a snapshot marked final, which the evaluator always reports. When a
+        // last
         // batch of skipped records trained nothing and version `due` is out already (not marked
         // final: followers ignore a version they have), the same weights go out as due + 1.
         if (finished) {
-          publish(snapshots, student, batch.size() == 0 && version >= due ? version + 1 : due, true);
+          publish(
+              snapshots, student, batch.size() == 0 && version >= due ? version + 1 : due, true);
         } else if (batch.size() > 0 && step % settings.snapshotEvery() == 0) {
           publish(snapshots, student, due, false);
         }
@@ -230,11 +270,12 @@ public final class KafkaTrainer {
       consumer.commitSync(committable());
       return student;
     } catch (RuntimeException e) {
-      gradient.call(() -> {
-        sgd.close();
-        student.close();
-        return null;
-      });
+      gradient.call(
+          () -> {
+            sgd.close();
+            student.close();
+            return null;
+          });
       throw e;
     }
   }
@@ -288,8 +329,18 @@ public final class KafkaTrainer {
     facts.put("final", Boolean.toString(last));
     byte[] payload = gradient.call(() -> student.toModelFile(Map.of()).encode());
     var spec = student.spec();
-    snapshots.publish(payload, new SnapshotInfo(settings.modelId(), v, student.architecture().id(), spec.channels(),
-        spec.height(), spec.width(), spec.classes(), System.currentTimeMillis(), facts));
+    snapshots.publish(
+        payload,
+        new SnapshotInfo(
+            settings.modelId(),
+            v,
+            student.architecture().id(),
+            spec.channels(),
+            spec.height(),
+            spec.width(),
+            spec.classes(),
+            System.currentTimeMillis(),
+            facts));
     int bytes = payload.length;
     version = v;
     metrics.version(v);
@@ -297,9 +348,11 @@ public final class KafkaTrainer {
   }
 
   private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer) {
-    List<PartitionInfo> infos = consumer.partitionsFor(topics.trainAdversarial(), Duration.ofSeconds(30));
+    List<PartitionInfo> infos =
+        consumer.partitionsFor(topics.trainAdversarial(), Duration.ofSeconds(30));
     if (infos == null || infos.isEmpty()) {
-      throw new IllegalArgumentException("topic " + topics.trainAdversarial() + " does not exist: create the topics first");
+      throw new IllegalArgumentException(
+          "topic " + topics.trainAdversarial() + " does not exist: create the topics first");
     }
     List<TopicPartition> out = new ArrayList<>();
     infos.forEach(p -> out.add(new TopicPartition(p.topic(), p.partition())));
@@ -313,7 +366,8 @@ public final class KafkaTrainer {
   }
 
   /** Takes records off {@code pending} until the batch is full; skipped records join its range. */
-  private Batch assemble(ArrayDeque<ConsumerRecord<byte[], byte[]>> pending, KafkaProducer<byte[], byte[]> producer) {
+  private Batch assemble(
+      ArrayDeque<ConsumerRecord<byte[], byte[]>> pending, KafkaProducer<byte[], byte[]> producer) {
     Batch batch = new Batch(currentEpoch());
     while (batch.size() < train.batchSize() && !pending.isEmpty()) {
       ConsumerRecord<byte[], byte[]> r = pending.poll();
@@ -325,8 +379,17 @@ public final class KafkaTrainer {
       }
       AdversarialSample s = d.value();
       if (s.getClasses() != split.spec().classes()) {
-        batch.letters.add(DeadLetterRecords.of(topics.dlq(), Decoded.<AdversarialSample>rejected(r,
-            ReasonCode.LABEL_OUT_OF_RANGE, "record has " + s.getClasses() + " classes, the model " + split.spec().classes()).deadLetter()));
+        batch.letters.add(
+            DeadLetterRecords.of(
+                topics.dlq(),
+                Decoded.<AdversarialSample>rejected(
+                        r,
+                        ReasonCode.LABEL_OUT_OF_RANGE,
+                        "record has "
+                            + s.getClasses()
+                            + " classes, the model "
+                            + split.spec().classes())
+                    .deadLetter()));
         continue;
       }
       if (s.getEpoch() >= train.epochs()) {
@@ -339,7 +402,8 @@ public final class KafkaTrainer {
         continue;
       }
       long staleness = Math.max(0, version - s.getSnapshotVersion());
-      if (staleness > settings.maxStaleness() && settings.stalenessPolicy() == StalenessPolicy.DROP) {
+      if (staleness > settings.maxStaleness()
+          && settings.stalenessPolicy() == StalenessPolicy.DROP) {
         batch.keys.add(key);
         batch.epochs.add(s.getEpoch());
         batch.skips.add("stale");
@@ -384,10 +448,15 @@ public final class KafkaTrainer {
   }
 
   /** Rows made against a too-old snapshot get a fresh PGD example against the current model. */
-  private NDArray regenerate(Classifier student, Batch batch, NDArray x, NDArray y, NDArray shipped, NDManager scope) {
+  private NDArray regenerate(
+      Classifier student, Batch batch, NDArray x, NDArray y, NDArray shipped, NDManager scope) {
     AdversarialSample first = batch.samples.get(0);
-    PgdSettings pgd = new PgdSettings(first.getAttack().getEps(), first.getAttack().getAlpha(), first.getAttack().getSteps(),
-        first.getAttack().getRandomStart());
+    PgdSettings pgd =
+        new PgdSettings(
+            first.getAttack().getEps(),
+            first.getAttack().getAlpha(),
+            first.getAttack().getSteps(),
+            first.getAttack().getRandomStart());
     NDArray fresh = new Pgd(pgd).perturb(student, x, y, Seeds.mix(train.seed(), step));
     boolean[] mask = new boolean[batch.size()];
     for (int i = 0; i < mask.length; i++) {
@@ -412,7 +481,8 @@ public final class KafkaTrainer {
     final List<Boolean> regenerate = new ArrayList<>();
     final List<Long> staleness = new ArrayList<>();
     final List<String> skips = new ArrayList<>();
-    final List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+    final List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> letters =
+        new ArrayList<>();
     KafkaProducer<byte[], byte[]> producer;
     int staleTrained;
 
@@ -439,7 +509,9 @@ public final class KafkaTrainer {
       }
     }
 
-    /** Returns the records to the front of {@code pending}, untouched (the batch was not trained). */
+    /**
+     * Returns the records to the front of {@code pending}, untouched (the batch was not trained).
+     */
     void putBack(ArrayDeque<ConsumerRecord<byte[], byte[]>> pending) {
       for (int i = range.size() - 1; i >= 0; i--) {
         pending.addFirst(range.get(i));
@@ -449,11 +521,14 @@ public final class KafkaTrainer {
     /** After the step: counts, dead letters, and the position moves past the range. */
     void advance(Map<TopicPartition, Long> position) {
       for (var letter : letters) {
-        producer.send(letter, (md, e) -> {
-          if (e != null) {
-            listener.onMessage("could not write a dead letter to " + letter.topic() + ": " + e.getMessage());
-          }
-        });
+        producer.send(
+            letter,
+            (md, e) -> {
+              if (e != null) {
+                listener.onMessage(
+                    "could not write a dead letter to " + letter.topic() + ": " + e.getMessage());
+              }
+            });
         KafkaTrainer.this.deadLetters++;
         metrics.skipped("dead-letter");
       }
@@ -509,11 +584,13 @@ public final class KafkaTrainer {
 
   private TensorData seenTensor() {
     long[] keys = seen.stream().mapToLong(Long::longValue).sorted().toArray();
-    ByteBuffer b = ByteBuffer.allocate(Math.max(1, keys.length) * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(Math.max(1, keys.length) * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     for (long k : keys) {
       b.putLong(k);
     }
-    return new TensorData("I64", new long[] {keys.length}, keys.length == 0 ? new byte[0] : b.array());
+    return new TensorData(
+        "I64", new long[] {keys.length}, keys.length == 0 ? new byte[0] : b.array());
   }
 
   private void restore(Classifier student, Sgd sgd, LearningRateSchedule schedule) {
@@ -523,18 +600,29 @@ public final class KafkaTrainer {
     }
     Checkpoint c = latest.get();
     checkpoints.checkSameRun(c, student.describe());
-    if (c.requireLong("train_samples") != split.samples() || c.requireLong("epochs") != train.epochs()) {
-      throw new CheckpointException("checkpoint in " + checkpoints.directory() + " is of a run with "
-          + c.require("train_samples") + " samples x " + c.require("epochs") + " epochs, this one has "
-          + split.samples() + " x " + train.epochs() + " (use another --out to start a new run)");
+    if (c.requireLong("train_samples") != split.samples()
+        || c.requireLong("epochs") != train.epochs()) {
+      throw new CheckpointException(
+          "checkpoint in "
+              + checkpoints.directory()
+              + " is of a run with "
+              + c.require("train_samples")
+              + " samples x "
+              + c.require("epochs")
+              + " epochs, this one has "
+              + split.samples()
+              + " x "
+              + train.epochs()
+              + " (use another --out to start a new run)");
     }
     LinkedHashMap<String, TensorData> optimizer = new LinkedHashMap<>(c.optimizer());
     TensorData seenData = optimizer.remove(SEEN_TENSOR);
-    gradient.call(() -> {
-      student.loadStateDict(c.model());
-      sgd.loadState(optimizer);
-      return null;
-    });
+    gradient.call(
+        () -> {
+          student.loadStateDict(c.model());
+          sgd.loadState(optimizer);
+          return null;
+        });
     if (seenData != null) {
       ByteBuffer b = ByteBuffer.wrap(seenData.data()).order(ByteOrder.LITTLE_ENDIAN);
       while (b.remaining() >= Long.BYTES) {
@@ -542,13 +630,19 @@ public final class KafkaTrainer {
       }
     }
     Map<String, String> scheduleState = new LinkedHashMap<>();
-    c.metadata().forEach((k, v) -> {
-      if (k.startsWith("schedule.")) {
-        scheduleState.put(k.substring("schedule.".length()), v);
-      } else if (k.startsWith("offset.")) {
-        next.put(new TopicPartition(topics.trainAdversarial(), Integer.parseInt(k.substring("offset.".length()))), Long.parseLong(v));
-      }
-    });
+    c.metadata()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("schedule.")) {
+                scheduleState.put(k.substring("schedule.".length()), v);
+              } else if (k.startsWith("offset.")) {
+                next.put(
+                    new TopicPartition(
+                        topics.trainAdversarial(),
+                        Integer.parseInt(k.substring("offset.".length()))),
+                    Long.parseLong(v));
+              }
+            });
     schedule.restore(scheduleState);
     step = c.requireLong("step");
     version = c.requireLong("snapshot_version");
@@ -562,7 +656,14 @@ public final class KafkaTrainer {
     for (int e = 0; e < handled.length; e++) {
       handled[e] = c.requireLong("handled." + e);
     }
-    listener.onMessage("resumed at step " + step + " (snapshot v" + version + ", " + trained + " records trained) from "
-        + checkpoints.directory());
+    listener.onMessage(
+        "resumed at step "
+            + step
+            + " (snapshot v"
+            + version
+            + ", "
+            + trained
+            + " records trained) from "
+            + checkpoints.directory());
   }
 }

@@ -23,6 +23,10 @@ public enum StalenessPolicy {
       }
     }
     throw new IllegalArgumentException(
-        "igd.trainer.staleness-policy must be one of " + Arrays.stream(values()).map(StalenessPolicy::id).toList() + ", was '" + id + "'");
+        "igd.trainer.staleness-policy must be one of "
+            + Arrays.stream(values()).map(StalenessPolicy::id).toList()
+            + ", was '"
+            + id
+            + "'");
   }
 }

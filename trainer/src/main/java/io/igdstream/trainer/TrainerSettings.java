@@ -21,7 +21,8 @@ public record TrainerSettings(
       throw new IllegalArgumentException("igd.trainer.group must not be empty");
     }
     if (modelId == null || modelId.isBlank() || modelId.contains("/")) {
-      throw new IllegalArgumentException("igd.trainer.model-id must be non-empty without '/', was '" + modelId + "'");
+      throw new IllegalArgumentException(
+          "igd.trainer.model-id must be non-empty without '/', was '" + modelId + "'");
     }
     atLeast("snapshot-every", snapshotEvery, 1);
     atLeast("snapshot-chunk-size", snapshotChunkBytes, 1024);
@@ -32,7 +33,8 @@ public record TrainerSettings(
 
   private static void atLeast(String key, long value, long min) {
     if (value < min) {
-      throw new IllegalArgumentException("igd.trainer." + key + " must be >= " + min + ", was " + value);
+      throw new IllegalArgumentException(
+          "igd.trainer." + key + " must be >= " + min + ", was " + value);
     }
   }
 
@@ -56,12 +58,28 @@ public record TrainerSettings(
   }
 
   public TrainerSettings withSnapshotEvery(int steps) {
-    return new TrainerSettings(group, modelId, steps, snapshotChunkBytes, checkpointEvery, keepCheckpoints, maxStaleness,
-        stalenessPolicy, pollTimeout);
+    return new TrainerSettings(
+        group,
+        modelId,
+        steps,
+        snapshotChunkBytes,
+        checkpointEvery,
+        keepCheckpoints,
+        maxStaleness,
+        stalenessPolicy,
+        pollTimeout);
   }
 
   public TrainerSettings withStaleness(int max, StalenessPolicy policy) {
-    return new TrainerSettings(group, modelId, snapshotEvery, snapshotChunkBytes, checkpointEvery, keepCheckpoints, max,
-        policy, pollTimeout);
+    return new TrainerSettings(
+        group,
+        modelId,
+        snapshotEvery,
+        snapshotChunkBytes,
+        checkpointEvery,
+        keepCheckpoints,
+        max,
+        policy,
+        pollTimeout);
   }
 }

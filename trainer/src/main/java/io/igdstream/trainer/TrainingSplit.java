@@ -26,30 +26,40 @@ public record TrainingSplit(int samples, ModelSpec spec, String dataset) {
     int[][] shape = {null};
     int[] classes = {0};
     String[] dataset = {""};
-    TopicScan.scan(kafka, samplesTopic, timeout, record -> {
-      try {
-        ImageSample s = codec.decode(record.value());
-        // validate(s) without a shape would expect a rank-0 image and reject every sample: the
-        // first valid training sample sets the shape, later ones must match it
-        Validators.validate(s, shape[0] != null ? shape[0] : Tensors.shape(s.getImage()));
-        if (s.getSplit() == Split.TRAIN) {
-          ids.add(s.getId());
-          if (shape[0] == null) {
-            shape[0] = Tensors.shape(s.getImage());
-            classes[0] = s.getClasses();
-            dataset[0] = s.getDataset();
+    TopicScan.scan(
+        kafka,
+        samplesTopic,
+        timeout,
+        record -> {
+          try {
+            ImageSample s = codec.decode(record.value());
+            // validate(s) without a shape would expect a rank-0 image and reject every sample: the
+            // first valid training sample sets the shape, later ones must match it
+            Validators.validate(s, shape[0] != null ? shape[0] : Tensors.shape(s.getImage()));
+            if (s.getSplit() == Split.TRAIN) {
+              ids.add(s.getId());
+              if (shape[0] == null) {
+                shape[0] = Tensors.shape(s.getImage());
+                classes[0] = s.getClasses();
+                dataset[0] = s.getDataset();
+              }
+            }
+          } catch (RuntimeException e) {
+            // not ours to report: augment sends it to the dead-letter topic
           }
-        }
-      } catch (RuntimeException e) {
-        // not ours to report: augment sends it to the dead-letter topic
-      }
-    });
+        });
     if (ids.isEmpty()) {
-      throw new IllegalArgumentException(samplesTopic + " holds no valid training samples: run `igd ingest` first");
+      throw new IllegalArgumentException(
+          samplesTopic + " holds no valid training samples: run `igd ingest` first");
     }
     if (shape[0].length != 3) {
-      throw new IllegalArgumentException(samplesTopic + ": images must have shape [C, H, W], got " + shape[0].length + " dimensions");
+      throw new IllegalArgumentException(
+          samplesTopic
+              + ": images must have shape [C, H, W], got "
+              + shape[0].length
+              + " dimensions");
     }
-    return new TrainingSplit(ids.size(), new ModelSpec(shape[0][0], shape[0][1], shape[0][2], classes[0]), dataset[0]);
+    return new TrainingSplit(
+        ids.size(), new ModelSpec(shape[0][0], shape[0][1], shape[0][2], classes[0]), dataset[0]);
   }
 }

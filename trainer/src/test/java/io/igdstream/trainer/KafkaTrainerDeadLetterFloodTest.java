@@ -99,13 +99,21 @@ class KafkaTrainerDeadLetterFloodTest {
       }
     }
 
-    Config config = KafkaTrainerTest.config("igd.trainer.snapshot-every = 10\nigd.trainer.checkpoint-every = 10");
+    Config config =
+        KafkaTrainerTest.config(
+            "igd.trainer.snapshot-every = 10\nigd.trainer.checkpoint-every = 10");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
-      KafkaSettings kafka = KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
+      KafkaSettings kafka =
+          KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
       TopicNames topics = new TopicNames("flood");
-      TopicAdmin.ensure(broker.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), READY);
-      int partitions = TopicsSettings.fromConfig(config).specs(topics).stream()
-          .filter(t -> t.name().equals(topics.trainAdversarial())).findFirst().orElseThrow().partitions();
+      TopicAdmin.ensure(
+          broker.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), READY);
+      int partitions =
+          TopicsSettings.fromConfig(config).specs(topics).stream()
+              .filter(t -> t.name().equals(topics.trainAdversarial()))
+              .findFirst()
+              .orElseThrow()
+              .partitions();
       produceSamples(kafka, topics);
       // Interleaved round-robin over the partitions; each partition ends with a valid record, so
       // the run (done when every (sample id, epoch) is handled) has read every bad record by then.
@@ -118,15 +126,22 @@ class KafkaTrainerDeadLetterFloodTest {
       PrometheusRegistry registry = new PrometheusRegistry();
       List<String> messages = new CopyOnWriteArrayList<>();
       TrainerSettings settings = TrainerSettings.fromConfig(config);
-      KafkaTrainer trainer = new KafkaTrainer(settings, TrainSettings.fromConfig(config), kafka, topics,
-          Architecture.of("small-cnn"), TrainingSplit.read(kafka, topics.samples(), READY),
-          new CheckpointDirectory(dir.resolve("checkpoints"), settings.keepCheckpoints()), new TrainerMetrics(registry),
-          new KafkaTrainer.Listener() {
-            @Override
-            public void onMessage(String message) {
-              messages.add(message);
-            }
-          });
+      KafkaTrainer trainer =
+          new KafkaTrainer(
+              settings,
+              TrainSettings.fromConfig(config),
+              kafka,
+              topics,
+              Architecture.of("small-cnn"),
+              TrainingSplit.read(kafka, topics.samples(), READY),
+              new CheckpointDirectory(dir.resolve("checkpoints"), settings.keepCheckpoints()),
+              new TrainerMetrics(registry),
+              new KafkaTrainer.Listener() {
+                @Override
+                public void onMessage(String message) {
+                  messages.add(message);
+                }
+              });
       KafkaTrainerTest.close(trainer.run()); // throws if the trainer fails
       KafkaTrainer.Result result = trainer.result();
       assertTrue(trainer.done());
@@ -134,35 +149,65 @@ class KafkaTrainerDeadLetterFloodTest {
       Map<String, Integer> byKind = new TreeMap<>();
       Map<ReasonCode, Integer> byReason = new TreeMap<>();
       Set<String> keys = new HashSet<>();
-      TopicScan.scan(kafka, topics.dlq(), READY, r -> {
-        DeadLetter d = DeadLetterRecords.decode(r.value());
-        String key = new String(r.key(), StandardCharsets.UTF_8);
-        Kind kind = kinds.stream().filter(k -> key.startsWith(k.name() + "-")).findFirst()
-            .orElseThrow(() -> new AssertionError("a valid record was dead-lettered: " + key + ": " + d.getReason()));
-        assertEquals(kind.reason(), d.getReasonCode(), key + ": " + d.getReason());
-        assertEquals(topics.trainAdversarial(), d.getSourceTopic());
-        assertTrue(keys.add(key), key + " dead-lettered twice");
-        byKind.merge(kind.name(), 1, Integer::sum);
-        byReason.merge(d.getReasonCode(), 1, Integer::sum);
-      });
+      TopicScan.scan(
+          kafka,
+          topics.dlq(),
+          READY,
+          r -> {
+            DeadLetter d = DeadLetterRecords.decode(r.value());
+            String key = new String(r.key(), StandardCharsets.UTF_8);
+            Kind kind =
+                kinds.stream()
+                    .filter(k -> key.startsWith(k.name() + "-"))
+                    .findFirst()
+                    .orElseThrow(
+                        () ->
+                            new AssertionError(
+                                "a valid record was dead-lettered: " + key + ": " + d.getReason()));
+            assertEquals(kind.reason(), d.getReasonCode(), key + ": " + d.getReason());
+            assertEquals(topics.trainAdversarial(), d.getSourceTopic());
+            assertTrue(keys.add(key), key + " dead-lettered twice");
+            byKind.merge(kind.name(), 1, Integer::sum);
+            byReason.merge(d.getReasonCode(), 1, Integer::sum);
+          });
       for (Kind kind : kinds) {
         assertEquals(PER_KIND, byKind.getOrDefault(kind.name(), 0), kind.name());
       }
       assertEquals(bad, keys.size());
-      assertEquals(bad, result.deadLetters(), "the trainer's dead-letter count equals the number sent");
-      assertEquals(bad, skipped(registry, "dead-letter"), "igd_trainer_skipped_records{reason=dead-letter}");
-      assertTrue(messages.stream().noneMatch(m -> m.contains("could not write a dead letter")), messages.toString());
+      assertEquals(
+          bad, result.deadLetters(), "the trainer's dead-letter count equals the number sent");
+      assertEquals(
+          bad, skipped(registry, "dead-letter"), "igd_trainer_skipped_records{reason=dead-letter}");
+      assertTrue(
+          messages.stream().noneMatch(m -> m.contains("could not write a dead letter")),
+          messages.toString());
 
-      Checkpoint last = new CheckpointDirectory(dir.resolve("checkpoints"), 2).latest(m -> {}).orElseThrow();
-      assertEquals(expectedSeen, seen(last.optimizer().get("trainer.seen")), "every valid (sample id, epoch) trained");
+      Checkpoint last =
+          new CheckpointDirectory(dir.resolve("checkpoints"), 2).latest(m -> {}).orElseThrow();
+      assertEquals(
+          expectedSeen,
+          seen(last.optimizer().get("trainer.seen")),
+          "every valid (sample id, epoch) trained");
       assertEquals(valid.size(), result.trained(), "each trained once");
       assertEquals(valid.size(), last.requireLong("trained"));
       assertEquals(0, result.duplicates());
       assertEquals((long) SAMPLES * EPOCHS / 16, result.steps());
 
-      System.out.println("KafkaTrainerDeadLetterFloodTest: injected " + bad + " bad records of " + kinds.size()
-          + " kinds over " + partitions + " partitions, dead-lettered " + result.deadLetters() + " (per reason " + byReason
-          + "), valid trained " + result.trained() + "/" + valid.size());
+      System.out.println(
+          "KafkaTrainerDeadLetterFloodTest: injected "
+              + bad
+              + " bad records of "
+              + kinds.size()
+              + " kinds over "
+              + partitions
+              + " partitions, dead-lettered "
+              + result.deadLetters()
+              + " (per reason "
+              + byReason
+              + "), valid trained "
+              + result.trained()
+              + "/"
+              + valid.size());
     }
   }
 
@@ -172,49 +217,112 @@ class KafkaTrainerDeadLetterFloodTest {
   private static List<Kind> badRecordKinds() {
     String[] tensors = {"x", "x_adv", "teacher_gradient"};
     return List.of(
-        new Kind("random-bytes", ReasonCode.UNDECODABLE, KafkaTrainerDeadLetterFloodTest::randomBytes),
-        new Kind("truncated-avro", ReasonCode.UNDECODABLE, i -> {
-          byte[] b = valid(i);
-          return Arrays.copyOf(b, 10 + Math.floorMod(i * 7919, b.length - 10)); // past the header, short of the end
-        }),
-        new Kind("unknown-fingerprint", ReasonCode.UNKNOWN_SCHEMA, i -> {
-          byte[] b = valid(i);
-          for (int k = 2; k < 10; k++) { // C3 01, then the 8-byte schema fingerprint
-            b[k] ^= (byte) (0xA5 ^ (i & 0x7F)); // never 0: every byte changes
-          }
-          return b;
-        }),
-        new Kind("wrong-shape", ReasonCode.SHAPE_MISMATCH, i -> with(i, s -> {
-          switch (i % 3) {
-            case 0 -> s.setX(Tensors.of(new float[14 * 14], 1, 14, 14)); // consistent, but not the dataset's shape
-            case 1 -> s.getXAdv().setShape(List.of(1, 28, 27)); // data of 28x28 under a 28x27 shape
-            default -> s.setTeacherGradient(Tensors.of(new float[PIXELS], PIXELS)); // rank 1
-          }
-        })),
-        new Kind("nan-inf", ReasonCode.NON_FINITE, i -> with(i, s -> set(s, tensors[i % 3], i % PIXELS,
-            new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}[(i / 3) % 3]))),
-        new Kind("pixel-range", ReasonCode.PIXEL_OUT_OF_RANGE, i -> with(i, s -> set(s, tensors[i % 2], i % PIXELS,
-            new float[] {1.5f, -0.25f, 1.0001f}[(i / 2) % 3]))),
-        new Kind("label-range", ReasonCode.LABEL_OUT_OF_RANGE, i -> with(i, s -> {
-          switch (i % 3) {
-            case 0 -> s.setLabel(CLASSES + i % 5);
-            case 1 -> s.setLabel(-1 - i % 5);
-            default -> { // valid on its own, but not for this model's 10 classes: the trainer's own check
-              s.setClasses(20);
-              s.setLabel(15);
-            }
-          }
-        })),
-        new Kind("oversize", ReasonCode.OVERSIZE, i -> with(i, s -> {
-          Tensor t = tensor(s, tensors[i % 3]);
-          if (i % 250 == 0) { // really carries 4 MiB + 4 bytes of data, over the per-tensor limit
-            int n = (int) (Validators.DEFAULT_MAX_TENSOR_BYTES / Float.BYTES) + 1;
-            t.setData(ByteBuffer.wrap(new byte[n * Float.BYTES]));
-            t.setShape(List.of(1, n));
-          } else { // claims 2000x2000 pixels (16 MB) with 3 KB of data: rejected before anything is allocated
-            t.setShape(List.of(1, 2000, 2000));
-          }
-        })));
+        new Kind(
+            "random-bytes", ReasonCode.UNDECODABLE, KafkaTrainerDeadLetterFloodTest::randomBytes),
+        new Kind(
+            "truncated-avro",
+            ReasonCode.UNDECODABLE,
+            i -> {
+              byte[] b = valid(i);
+              return Arrays.copyOf(
+                  b,
+                  10 + Math.floorMod(i * 7919, b.length - 10)); // past the header, short of the end
+            }),
+        new Kind(
+            "unknown-fingerprint",
+            ReasonCode.UNKNOWN_SCHEMA,
+            i -> {
+              byte[] b = valid(i);
+              for (int k = 2; k < 10; k++) { // C3 01, then the 8-byte schema fingerprint
+                b[k] ^= (byte) (0xA5 ^ (i & 0x7F)); // never 0: every byte changes
+              }
+              return b;
+            }),
+        new Kind(
+            "wrong-shape",
+            ReasonCode.SHAPE_MISMATCH,
+            i ->
+                with(
+                    i,
+                    s -> {
+                      switch (i % 3) {
+                        case 0 ->
+                            s.setX(
+                                Tensors.of(
+                                    new float[14 * 14],
+                                    1,
+                                    14,
+                                    14)); // consistent, but not the dataset's shape
+                        case 1 ->
+                            s.getXAdv()
+                                .setShape(List.of(1, 28, 27)); // data of 28x28 under a 28x27 shape
+                        default ->
+                            s.setTeacherGradient(Tensors.of(new float[PIXELS], PIXELS)); // rank 1
+                      }
+                    })),
+        new Kind(
+            "nan-inf",
+            ReasonCode.NON_FINITE,
+            i ->
+                with(
+                    i,
+                    s ->
+                        set(
+                            s,
+                            tensors[i % 3],
+                            i % PIXELS,
+                            new float[] {
+                                  Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY
+                                }
+                                [(i / 3) % 3]))),
+        new Kind(
+            "pixel-range",
+            ReasonCode.PIXEL_OUT_OF_RANGE,
+            i ->
+                with(
+                    i,
+                    s ->
+                        set(
+                            s,
+                            tensors[i % 2],
+                            i % PIXELS,
+                            new float[] {1.5f, -0.25f, 1.0001f}[(i / 2) % 3]))),
+        new Kind(
+            "label-range",
+            ReasonCode.LABEL_OUT_OF_RANGE,
+            i ->
+                with(
+                    i,
+                    s -> {
+                      switch (i % 3) {
+                        case 0 -> s.setLabel(CLASSES + i % 5);
+                        case 1 -> s.setLabel(-1 - i % 5);
+                        default -> { // valid on its own, but not for this model's 10 classes: the
+                          // trainer's own check
+                          s.setClasses(20);
+                          s.setLabel(15);
+                        }
+                      }
+                    })),
+        new Kind(
+            "oversize",
+            ReasonCode.OVERSIZE,
+            i ->
+                with(
+                    i,
+                    s -> {
+                      Tensor t = tensor(s, tensors[i % 3]);
+                      if (i % 250
+                          == 0) { // really carries 4 MiB + 4 bytes of data, over the per-tensor
+                        // limit
+                        int n = (int) (Validators.DEFAULT_MAX_TENSOR_BYTES / Float.BYTES) + 1;
+                        t.setData(ByteBuffer.wrap(new byte[n * Float.BYTES]));
+                        t.setShape(List.of(1, n));
+                      } else { // claims 2000x2000 pixels (16 MB) with 3 KB of data: rejected before
+                        // anything is allocated
+                        t.setShape(List.of(1, 2000, 2000));
+                      }
+                    })));
   }
 
   private static AdversarialSample base(int i) {
@@ -265,20 +373,31 @@ class KafkaTrainerDeadLetterFloodTest {
     List<byte[][]> samples = new ArrayList<>();
     for (int i = 0; i < SAMPLES; i++) {
       Random r = new Random(i);
-      ImageSample s = ImageSample.newBuilder().setId(KafkaTrainerTest.id(i)).setSplit(Split.TRAIN)
-          .setLabel(r.nextInt(CLASSES)).setClasses(CLASSES).setImage(Tensors.of(KafkaTrainerTest.uniform(r), SHAPE))
-          .setDataset("random").build();
+      ImageSample s =
+          ImageSample.newBuilder()
+              .setId(KafkaTrainerTest.id(i))
+              .setSplit(Split.TRAIN)
+              .setLabel(r.nextInt(CLASSES))
+              .setClasses(CLASSES)
+              .setImage(Tensors.of(KafkaTrainerTest.uniform(r), SHAPE))
+              .setDataset("random")
+              .build();
       samples.add(new byte[][] {key(s.getId()), IMAGES.encode(s)});
     }
     produce(kafka, topics.samples(), samples, 1);
   }
 
-  /** Sends the i-th record to partition i mod {@code partitions}, in order, and waits for every ack. */
-  private static void produce(KafkaSettings kafka, String topic, List<byte[][]> records, int partitions) throws Exception {
+  /**
+   * Sends the i-th record to partition i mod {@code partitions}, in order, and waits for every ack.
+   */
+  private static void produce(
+      KafkaSettings kafka, String topic, List<byte[][]> records, int partitions) throws Exception {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (int i = 0; i < records.size(); i++) {
-        sent.add(p.send(new ProducerRecord<>(topic, i % partitions, records.get(i)[0], records.get(i)[1])));
+        sent.add(
+            p.send(
+                new ProducerRecord<>(topic, i % partitions, records.get(i)[0], records.get(i)[1])));
       }
       for (Future<RecordMetadata> f : sent) {
         KafkaTrainerTest.await(f);

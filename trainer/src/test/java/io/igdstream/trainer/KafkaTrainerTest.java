@@ -65,9 +65,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Kafka-fed trainer against the in-process broker, fed AdversarialSamples the test makes
- * itself (it plays augment): a tiny small-cnn on 48 random 1x28x28 images, batch 16, 2 epochs.
- * The tests use gradients and must not run in parallel within one JVM.
+ * The Kafka-fed trainer against the in-process broker, fed AdversarialSamples the test makes itself
+ * (it plays augment): a tiny small-cnn on 48 random 1x28x28 images, batch 16, 2 epochs. The tests
+ * use gradients and must not run in parallel within one JVM.
  */
 @Tag("broker")
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -147,12 +147,16 @@ class KafkaTrainerTest {
     assertEquals(28, split.spec().width());
 
     List<Long> published = new ArrayList<>();
-    KafkaTrainer trainer = run.trainer(split, dir, new KafkaTrainer.Listener() {
-      @Override
-      public void onSnapshot(long version, int bytes) {
-        published.add(version);
-      }
-    });
+    KafkaTrainer trainer =
+        run.trainer(
+            split,
+            dir,
+            new KafkaTrainer.Listener() {
+              @Override
+              public void onSnapshot(long version, int bytes) {
+                published.add(version);
+              }
+            });
     Classifier student = trainer.run();
     try {
       KafkaTrainer.Result result = trainer.result();
@@ -167,11 +171,17 @@ class KafkaTrainerTest {
 
       // the dead letters: reasons, source and raw bytes of exactly the three bad records
       List<DeadLetter> letters = new ArrayList<>();
-      TopicScan.scan(run.kafka, run.topics.dlq(), READY, r -> letters.add(DeadLetterRecords.decode(r.value())));
+      TopicScan.scan(
+          run.kafka,
+          run.topics.dlq(),
+          READY,
+          r -> letters.add(DeadLetterRecords.decode(r.value())));
       assertEquals(3, letters.size(), letters.toString());
       Map<Long, DeadLetter> byOffset = new HashMap<>();
       letters.forEach(l -> byOffset.put(((long) l.getPartition() << 40) + l.getOffset(), l));
-      ReasonCode[] reasons = {ReasonCode.UNDECODABLE, ReasonCode.NON_FINITE, ReasonCode.LABEL_OUT_OF_RANGE};
+      ReasonCode[] reasons = {
+        ReasonCode.UNDECODABLE, ReasonCode.NON_FINITE, ReasonCode.LABEL_OUT_OF_RANGE
+      };
       for (int i = 0; i < 3; i++) {
         RecordMetadata md = badSent.get(i);
         DeadLetter l = byOffset.get(((long) md.partition() << 40) + md.offset());
@@ -185,8 +195,13 @@ class KafkaTrainerTest {
       // {ns}.snapshots reassembles to verified versions 0..3; the newest holds the returned weights
       SnapshotAssembler assembler = new SnapshotAssembler(MODEL_ID);
       List<AssembledSnapshot> snapshots = new ArrayList<>();
-      TopicScan.scan(run.kafka, run.topics.snapshots(), READY, r -> snapshots.addAll(accept(assembler, r.value())));
-      assertEquals(List.of(0L, 1L, 2L, 3L), snapshots.stream().map(s -> s.header().getVersion()).toList());
+      TopicScan.scan(
+          run.kafka,
+          run.topics.snapshots(),
+          READY,
+          r -> snapshots.addAll(accept(assembler, r.value())));
+      assertEquals(
+          List.of(0L, 1L, 2L, 3L), snapshots.stream().map(s -> s.header().getVersion()).toList());
       AssembledSnapshot newest = snapshots.get(snapshots.size() - 1);
       assertEquals(result.version(), newest.header().getVersion());
       Checkpoint weights = Checkpoint.decode(newest.payload(), "snapshot v" + result.version());
@@ -194,10 +209,13 @@ class KafkaTrainerTest {
 
       // the group committed everything it consumed: the whole topic
       try (Admin admin = run.admin()) {
-        Map<TopicPartition, Long> end = GroupOffsets.endOffsets(admin, run.topics.trainAdversarial());
-        Map<TopicPartition, Long> committed = GroupOffsets.committed(admin, run.group(), run.topics.trainAdversarial());
+        Map<TopicPartition, Long> end =
+            GroupOffsets.endOffsets(admin, run.topics.trainAdversarial());
+        Map<TopicPartition, Long> committed =
+            GroupOffsets.committed(admin, run.group(), run.topics.trainAdversarial());
         assertEquals(end, committed);
-        assertEquals(SAMPLES * 2L + 5 + 3 + 3, end.values().stream().mapToLong(Long::longValue).sum());
+        assertEquals(
+            SAMPLES * 2L + 5 + 3 + 3, end.values().stream().mapToLong(Long::longValue).sum());
       }
 
       // the final checkpoint is the returned model at the last step
@@ -231,7 +249,8 @@ class KafkaTrainerTest {
     }
 
     TrainingSplit splitA = TrainingSplit.read(a.kafka, a.topics.samples(), READY);
-    KafkaTrainer uninterrupted = a.trainer(splitA, dir.resolve("a"), new KafkaTrainer.Listener() {});
+    KafkaTrainer uninterrupted =
+        a.trainer(splitA, dir.resolve("a"), new KafkaTrainer.Listener() {});
     Classifier studentA = uninterrupted.run();
     LinkedHashMap<String, TensorData> weightsA = stateDict(studentA);
     close(studentA);
@@ -241,34 +260,45 @@ class KafkaTrainerTest {
 
     TrainingSplit splitB = TrainingSplit.read(b.kafka, b.topics.samples(), READY);
     KafkaTrainer[] first = new KafkaTrainer[1];
-    first[0] = b.trainer(splitB, dir.resolve("b"), new KafkaTrainer.Listener() {
-      @Override
-      public void onStep(KafkaTrainer.Progress progress) {
-        if (progress.step() == 3) {
-          first[0].stop();
-        }
-      }
-    });
+    first[0] =
+        b.trainer(
+            splitB,
+            dir.resolve("b"),
+            new KafkaTrainer.Listener() {
+              @Override
+              public void onStep(KafkaTrainer.Progress progress) {
+                if (progress.step() == 3) {
+                  first[0].stop();
+                }
+              }
+            });
     close(first[0].run());
     assertEquals(3, first[0].result().steps());
     assertFalse(first[0].done());
 
     List<String> messages = new ArrayList<>();
-    KafkaTrainer resumed = b.trainer(splitB, dir.resolve("b"), new KafkaTrainer.Listener() {
-      @Override
-      public void onMessage(String message) {
-        messages.add(message);
-      }
-    });
+    KafkaTrainer resumed =
+        b.trainer(
+            splitB,
+            dir.resolve("b"),
+            new KafkaTrainer.Listener() {
+              @Override
+              public void onMessage(String message) {
+                messages.add(message);
+              }
+            });
     Classifier studentB = resumed.run();
     LinkedHashMap<String, TensorData> weightsB = stateDict(studentB);
     close(studentB);
-    assertTrue(messages.stream().anyMatch(m -> m.startsWith("resumed at step 3")), messages.toString());
+    assertTrue(
+        messages.stream().anyMatch(m -> m.startsWith("resumed at step 3")), messages.toString());
     KafkaTrainer.Result resultB = resumed.result();
     assertEquals(resultA, resultB);
     double diff = maxAbsDiff(weightsA, weightsB);
-    System.out.println("KafkaTrainerTest: resumed vs uninterrupted weights, max abs diff = " + diff
-        + (diff == 0 ? " (bit-identical)" : ""));
+    System.out.println(
+        "KafkaTrainerTest: resumed vs uninterrupted weights, max abs diff = "
+            + diff
+            + (diff == 0 ? " (bit-identical)" : ""));
     assertSameWeights(weightsA, weightsB, 1e-6);
   }
 
@@ -291,7 +321,8 @@ class KafkaTrainerTest {
     assertTrue(trainer.done());
     assertEquals(new KafkaTrainer.Result(2, 2, 32, 0, SAMPLES * 2L - 32, 0), result);
     Checkpoint last = new CheckpointDirectory(dir, 2).latest(m -> {}).orElseThrow();
-    assertEquals(SAMPLES, last.requireLong("handled.1"), "the final checkpoint covers the dropped tail");
+    assertEquals(
+        SAMPLES, last.requireLong("handled.1"), "the final checkpoint covers the dropped tail");
     assertEquals(SAMPLES * 2L - 32, last.requireLong("stale"));
     try (Admin admin = run.admin()) {
       assertEquals(
@@ -334,7 +365,10 @@ class KafkaTrainerTest {
     assertEquals(SAMPLES * 2L, result.trained());
     assertEquals(1, result.duplicates());
     assertEquals(6, result.steps());
-    assertEquals(SAMPLES * 2L - 32, result.stale(), "records trained at trainer v1 and later, each counted once");
+    assertEquals(
+        SAMPLES * 2L - 32,
+        result.stale(),
+        "records trained at trainer v1 and later, each counted once");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -349,7 +383,8 @@ class KafkaTrainerTest {
       this.config = config;
       this.kafka = KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
       this.topics = new TopicNames("trainer-test-" + PREFIXES.incrementAndGet());
-      TopicAdmin.ensure(broker.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), READY);
+      TopicAdmin.ensure(
+          broker.bootstrapServers(), TopicsSettings.fromConfig(config).specs(topics), READY);
       try (KafkaProducer<byte[], byte[]> producer = producer()) {
         for (int i = 0; i < SAMPLES + TEST_SAMPLES; i++) {
           boolean train = i < SAMPLES;
@@ -363,7 +398,9 @@ class KafkaTrainerTest {
                   .setImage(Tensors.of(uniform(r), SHAPE))
                   .setDataset("random")
                   .build();
-          await(producer.send(new ProducerRecord<>(topics.samples(), key(s.getId()), IMAGES.encode(s))));
+          await(
+              producer.send(
+                  new ProducerRecord<>(topics.samples(), key(s.getId()), IMAGES.encode(s))));
         }
       }
     }
@@ -377,14 +414,17 @@ class KafkaTrainerTest {
     }
 
     Admin admin() {
-      return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+      return Admin.create(
+          Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
     }
 
-    RecordMetadata send(KafkaProducer<byte[], byte[]> producer, AdversarialSample s) throws Exception {
+    RecordMetadata send(KafkaProducer<byte[], byte[]> producer, AdversarialSample s)
+        throws Exception {
       return sendRaw(producer, s.getSampleId(), ADVERSARIAL.encode(s));
     }
 
-    RecordMetadata sendRaw(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
+    RecordMetadata sendRaw(KafkaProducer<byte[], byte[]> producer, String key, byte[] value)
+        throws Exception {
       return await(producer.send(new ProducerRecord<>(topics.trainAdversarial(), key(key), value)));
     }
 
@@ -417,7 +457,9 @@ class KafkaTrainerTest {
         .withFallback(ConfigFactory.load());
   }
 
-  /** What augment would make of sample {@code i} in {@code epoch} against snapshot {@code version}. */
+  /**
+   * What augment would make of sample {@code i} in {@code epoch} against snapshot {@code version}.
+   */
   static AdversarialSample sample(int i, int epoch, long version) {
     Random r = new Random(i * 1000L + epoch);
     Random labels = new Random(i); // the label of sample i, as in {ns}.samples
@@ -497,10 +539,12 @@ class KafkaTrainerTest {
   }
 
   static void close(Classifier model) {
-    GradientThread.shared().call(() -> {
-      model.close();
-      return null;
-    });
+    GradientThread.shared()
+        .call(
+            () -> {
+              model.close();
+              return null;
+            });
   }
 
   static double maxAbsDiff(Map<String, TensorData> a, Map<String, TensorData> b) {
@@ -517,8 +561,11 @@ class KafkaTrainerTest {
     return max;
   }
 
-  /** Equal names, dtypes and shapes; bytes equal when {@code tolerance} is 0, else values within it. */
-  static void assertSameWeights(Map<String, TensorData> expected, Map<String, TensorData> actual, double tolerance) {
+  /**
+   * Equal names, dtypes and shapes; bytes equal when {@code tolerance} is 0, else values within it.
+   */
+  static void assertSameWeights(
+      Map<String, TensorData> expected, Map<String, TensorData> actual, double tolerance) {
     assertEquals(expected.keySet(), actual.keySet());
     for (String name : expected.keySet()) {
       TensorData e = expected.get(name);
@@ -538,7 +585,10 @@ class KafkaTrainerTest {
   static float[] floats(TensorData t) {
     assertEquals("F32", t.dtype());
     float[] v = new float[t.data().length / 4];
-    java.nio.ByteBuffer.wrap(t.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+    java.nio.ByteBuffer.wrap(t.data())
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .get(v);
     return v;
   }
 }

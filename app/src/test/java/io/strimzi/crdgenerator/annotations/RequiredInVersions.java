@@ -11,7 +11,8 @@ import java.lang.annotation.Target;
 
 /**
  * The Strimzi API versions a model property (getter) is required in, e.g. {@code "v1+"} on every
- * custom resource's {@code spec}. Test-only copy, for the reason given on {@link PresentInVersions}.
+ * custom resource's {@code spec}. Test-only copy, for the reason given on {@link
+ * PresentInVersions}.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.METHOD, ElementType.FIELD})

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import io.igdstream.core.model.GradientModel;
 
 /**
- * An evasion attack: a pure function (model, x, y, seed) → x_adv with x_adv ∈ [0, 1] and the
- * model run in inference mode. Images are (N, C, H, W) in [0, 1]; labels (N) class indices.
+ * An evasion attack: a pure function (model, x, y, seed) → x_adv with x_adv ∈ [0, 1] and the model
+ * run in inference mode. Images are (N, C, H, W) in [0, 1]; labels (N) class indices.
  */
 public interface Attack {
 

@@ -6,8 +6,8 @@ import io.igdstream.core.model.GradientModel;
 import io.igdstream.core.model.Objectives;
 
 /**
- * Fast gradient sign method (Goodfellow et al. 2015): x_adv = clip_[0,1](x + ε·sign(∇_x CE(f(x), y))),
- * one step, no random start; the model runs in inference mode.
+ * Fast gradient sign method (Goodfellow et al. 2015): x_adv = clip_[0,1](x + ε·sign(∇_x CE(f(x),
+ * y))), one step, no random start; the model runs in inference mode.
  */
 public final class Fgsm implements Attack {
 

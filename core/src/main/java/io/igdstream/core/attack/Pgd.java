@@ -37,10 +37,12 @@ public final class Pgd implements Attack {
               : scope.zeros(x.getShape(), x.getDataType());
       for (int k = 0; k < settings.steps(); k++) {
         try (NDManager step = scope.newSubManager()) {
-          delta.attach(step); // this iteration's arrays all land in `step` (first operand's manager)
+          delta.attach(
+              step); // this iteration's arrays all land in `step` (first operand's manager)
           NDArray shifted = delta.add(x);
           NDArray gradient =
-              model.inputGradient(shifted.clip(0, 1), Objectives.crossEntropy(labels), false, false);
+              model.inputGradient(
+                  shifted.clip(0, 1), Objectives.crossEntropy(labels), false, false);
           // ∇_δ of clip(x + δ): the clip passes the gradient only where 0 ≤ x + δ ≤ 1.
           NDArray inside = shifted.gte(0).logicalAnd(shifted.lte(1)).toType(x.getDataType(), false);
           delta = delta.add(gradient.sign().mul(inside).mul(settings.alpha())).clip(-eps, eps);

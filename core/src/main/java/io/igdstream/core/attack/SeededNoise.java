@@ -33,6 +33,8 @@ public final class SeededNoise {
   }
 
   private static NDArray typed(NDArray values, NDArray like) {
-    return values.getDataType() == like.getDataType() ? values : values.toType(like.getDataType(), false);
+    return values.getDataType() == like.getDataType()
+        ? values
+        : values.toType(like.getDataType(), false);
   }
 }

@@ -6,8 +6,8 @@ import io.igdstream.core.model.GradientModel;
 import io.igdstream.core.model.Objectives;
 
 /**
- * The inner maximisation of TRADES (Zhang et al. 2019, arXiv 1901.08573): start at x + 0.001·N(0, 1),
- * then K times x' ← clip_[0,1](Π_ε(x' + α·sign(∇_x' KL(softmax(f(x)) ‖ softmax(f(x')))))). The
+ * The inner maximisation of TRADES (Zhang et al. 2019, arXiv 1901.08573): start at x + 0.001·N(0,
+ * 1), then K times x' ← clip_[0,1](Π_ε(x' + α·sign(∇_x' KL(softmax(f(x)) ‖ softmax(f(x')))))). The
  * labels are not used: the attack pushes the prediction away from the clean one.
  */
 public final class TradesPgd implements Attack {
@@ -34,7 +34,8 @@ public final class TradesPgd implements Attack {
       for (int k = 0; k < settings.steps(); k++) {
         try (NDManager step = scope.newSubManager()) {
           xAdv.attach(step);
-          NDArray gradient = model.inputGradient(xAdv, Objectives.klDivergence(clean), false, false);
+          NDArray gradient =
+              model.inputGradient(xAdv, Objectives.klDivergence(clean), false, false);
           NDArray moved = gradient.sign().mul(settings.alpha()).add(xAdv);
           xAdv = moved.sub(xIn).clip(-eps, eps).add(xIn).clip(0, 1);
           xAdv.attach(scope);

@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
  *
  * <p>Computed without the round trip, which gives the same result: V = max(r, g, b), and with hue
  * and saturation fixed every RGB component of skimage's {@code hsv2rgb} is linear in V, so each
- * component is scaled by V'/V; a black pixel (V = 0, saturation 0) becomes grey (V', V', V').
- * Only 1 or 3 channels are supported.
+ * component is scaled by V'/V; a black pixel (V = 0, saturation 0) becomes grey (V', V', V'). Only
+ * 1 or 3 channels are supported.
  */
 public final class Brightness extends SeverityCorruption {
 

@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
  * contrast: x' = clip((x − μ)·c + μ), μ the spatial mean of x's channel (one μ per channel).
  *
  * <p>Source: Hendrycks &amp; Dietterich, {@code make_cifar_c.py} / {@code make_imagenet_c.py},
- * {@code means = np.mean(x, axis=(0, 1), keepdims=True)} on an H×W×C image. c is a unitless
- * scale factor (smaller = less contrast): CIFAR-10-C .75 .5 .4 .3 .15, ImageNet-C .4 .3 .2 .1 .05.
+ * {@code means = np.mean(x, axis=(0, 1), keepdims=True)} on an H×W×C image. c is a unitless scale
+ * factor (smaller = less contrast): CIFAR-10-C .75 .5 .4 .3 .15, ImageNet-C .4 .3 .2 .1 .05.
  */
 public final class Contrast extends SeverityCorruption {
 

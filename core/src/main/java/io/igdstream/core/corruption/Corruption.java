@@ -18,8 +18,8 @@ public interface Corruption {
   String name();
 
   /**
-   * Corrupts one image: src (C*H*W floats in [0,1], row-major C,H,W) -> dst (same size), clipped
-   * to [0,1]. random is used only by noise corruptions (others accept null).
+   * Corrupts one image: src (C*H*W floats in [0,1], row-major C,H,W) -> dst (same size), clipped to
+   * [0,1]. random is used only by noise corruptions (others accept null).
    *
    * @throws IllegalArgumentException if severity is outside 1..5, a dimension is not positive, or
    *     the corruption does not support the channel count (brightness, jpeg: 1 or 3)

@@ -3,8 +3,8 @@ package io.igdstream.core.corruption;
 import java.util.SplittableRandom;
 
 /**
- * impulse_noise (salt and pepper): each element, independently with probability c, is set to 0 or
- * 1 with equal odds; the others are kept (clipped to [0,1]).
+ * impulse_noise (salt and pepper): each element, independently with probability c, is set to 0 or 1
+ * with equal odds; the others are kept (clipped to [0,1]).
  *
  * <p>Source: Hendrycks &amp; Dietterich, {@code make_cifar_c.py} / {@code make_imagenet_c.py},
  * {@code sk.util.random_noise(x, mode='s&p', amount=c)} on the H×W×C array, i.e. per channel

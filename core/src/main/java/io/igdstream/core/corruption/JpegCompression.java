@@ -25,10 +25,10 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * <p>Source: Hendrycks &amp; Dietterich, {@code make_cifar_c.py} / {@code make_imagenet_c.py},
  * {@code x.save(output, 'JPEG', quality=c)} with PIL (libjpeg). q is the IJG quality 0..100:
  * CIFAR-10-C 80 65 58 50 40, ImageNet-C 25 18 15 10 7. Encoded with the JDK's javax.imageio JPEG
- * writer (libjpeg 6b) at compression quality q/100, which scales the standard IJG (Annex K)
- * tables as libjpeg's {@code jpeg_set_quality} does; 3 channels go as TYPE_3BYTE_BGR (JFIF YCbCr,
- * 4:2:0 chroma subsampling like PIL's default), 1 channel as TYPE_BYTE_GRAY. Only 1 or 3 channels
- * are supported. Codec objects are kept per thread and reused.
+ * writer (libjpeg 6b) at compression quality q/100, which scales the standard IJG (Annex K) tables
+ * as libjpeg's {@code jpeg_set_quality} does; 3 channels go as TYPE_3BYTE_BGR (JFIF YCbCr, 4:2:0
+ * chroma subsampling like PIL's default), 1 channel as TYPE_BYTE_GRAY. Only 1 or 3 channels are
+ * supported. Codec objects are kept per thread and reused.
  */
 public final class JpegCompression extends SeverityCorruption {
 

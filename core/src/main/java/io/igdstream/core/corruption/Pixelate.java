@@ -3,8 +3,8 @@ package io.igdstream.core.corruption;
 import java.util.SplittableRandom;
 
 /**
- * pixelate: resize each channel to ⌊H·c⌋ × ⌊W·c⌋ with PIL's BOX filter, then back to H × W with
- * the BOX filter again.
+ * pixelate: resize each channel to ⌊H·c⌋ × ⌊W·c⌋ with PIL's BOX filter, then back to H × W with the
+ * BOX filter again.
  *
  * <p>Source: Hendrycks &amp; Dietterich, {@code make_cifar_c.py} / {@code make_imagenet_c.py},
  * {@code x.resize((int(32 * c), int(32 * c)), PIL.Image.BOX)} then {@code x.resize((32, 32),
@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
  * unitless size ratio: CIFAR-10-C .95 .9 .85 .75 .65, ImageNet-C .6 .5 .4 .3 .25.
  *
  * <p>BOX is implemented exactly as Pillow's {@code precompute_coeffs} (libImaging/Resample.c),
- * separably, rows first: for output index i, scale = in/out, center = (i + 0.5)·scale; source
- * pixel j gets weight 1 when ((j + 0.5) − center)/max(scale, 1) ∈ (−0.5, 0.5] and 0 otherwise,
+ * separably, rows first: for output index i, scale = in/out, center = (i + 0.5)·scale; source pixel
+ * j gets weight 1 when ((j + 0.5) − center)/max(scale, 1) ∈ (−0.5, 0.5] and 0 otherwise,
  * normalised. Downsampling thus averages the source pixels whose <em>centres</em> fall in the
  * output pixel's footprint (equal weights, not area weights: 5 → 3 px averages pixels {0,1}, {2},
  * {3,4}); upsampling picks source pixel ⌊center⌋ (replication). Deviation from PIL: values stay
@@ -117,8 +117,8 @@ public final class Pixelate extends SeverityCorruption {
   }
 
   /**
-   * Pillow's BOX coefficients for resizing inSize → outSize, written as (first source index,
-   * number of source pixels with weight 1) at bounds[offset + 2i], bounds[offset + 2i + 1].
+   * Pillow's BOX coefficients for resizing inSize → outSize, written as (first source index, number
+   * of source pixels with weight 1) at bounds[offset + 2i], bounds[offset + 2i + 1].
    */
   static void boxBounds(int inSize, int outSize, int[] bounds, int offset) {
     double scale = (double) inSize / outSize;

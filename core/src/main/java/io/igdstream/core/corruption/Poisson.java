@@ -8,12 +8,12 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li>λ ≤ 0 (or NaN): 0.
- *   <li>0 &lt; λ &lt; 10: Knuth's multiplication method — multiply uniforms until the product
- *       falls to e^−λ or below; expected λ + 1 uniforms.
+ *   <li>0 &lt; λ &lt; 10: Knuth's multiplication method — multiply uniforms until the product falls
+ *       to e^−λ or below; expected λ + 1 uniforms.
  *   <li>λ ≥ 10: PTRS, transformed rejection with squeeze (W. Hörmann, "The transformed rejection
  *       method for generating Poisson random variables", Insurance: Mathematics and Economics 12,
- *       1993), constants as in the paper and numpy. About 1.15 uniform pairs per draw; the log
- *       test is needed only outside the squeeze, and its three logs are folded into one.
+ *       1993), constants as in the paper and numpy. About 1.15 uniform pairs per draw; the log test
+ *       is needed only outside the squeeze, and its three logs are folded into one.
  * </ul>
  *
  * Both branches are exact (no normal approximation), so every moment is right at every λ.
@@ -26,6 +26,7 @@ import java.util.SplittableRandom;
 final class Poisson {
 
   private static final int LOG_TABLE = 256;
+
   /** LOG_FACTORIAL[k] = ln(k!) for k &lt; 256. */
   private static final double[] LOG_FACTORIAL = new double[LOG_TABLE];
 

@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
 public interface CorruptedImages {
 
   /**
-   * Writes test image {@code testIndex} under {@code corruption} at {@code severity} to {@code dst}.
-   * Images are {@code channels*height*width} floats in [0,1], row-major (C, H, W).
+   * Writes test image {@code testIndex} under {@code corruption} at {@code severity} to {@code
+   * dst}. Images are {@code channels*height*width} floats in [0,1], row-major (C, H, W).
    *
    * @param testIndex the image's index in the evaluated test set (its sample id)
    * @param src the clean image at {@code srcOffset} (an implementation may ignore it)
@@ -35,7 +35,16 @@ public interface CorruptedImages {
    * {@code "<corruption>/<severity>"}): what the suite has always done, so reports do not change.
    */
   static CorruptedImages computed(long seed) {
-    return (corruption, severity, testIndex, src, srcOffset, dst, dstOffset, channels, height, width) -> {
+    return (corruption,
+        severity,
+        testIndex,
+        src,
+        srcOffset,
+        dst,
+        dstOffset,
+        channels,
+        height,
+        width) -> {
       String test = corruption.name() + "/" + severity;
       SplittableRandom random = new SplittableRandom(SampleSeeds.of(seed, testIndex, test));
       corruption.apply(src, srcOffset, dst, dstOffset, channels, height, width, severity, random);

@@ -42,7 +42,10 @@ public record ModelResult(
 
   /** Mean error over the severities of one corruption. */
   public double corruptionMean(String name) {
-    return corruptions.get(name).values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    return corruptions.get(name).values().stream()
+        .mapToDouble(Double::doubleValue)
+        .average()
+        .orElse(Double.NaN);
   }
 
   /** Mean error over every corruption and severity (RobustBench's convention). */

@@ -14,8 +14,8 @@ import io.igdstream.core.metrics.InductiveNoiseAttack;
 import io.igdstream.core.metrics.InductiveOcclusionAttack;
 import io.igdstream.core.metrics.Misclassified;
 import io.igdstream.core.metrics.RandomNoise;
-import io.igdstream.core.metrics.SampleSeeds;
 import io.igdstream.core.metrics.Saliency;
+import io.igdstream.core.metrics.SampleSeeds;
 import io.igdstream.core.model.Classifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,11 +25,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The robustness evaluation of PROTOCOL.md §2 for one or more models side by side: clean and
- * PGD-20 accuracy over the test set, then, over the joint-correct subset, Gini of the saliency
- * maps, the inductive noise attack (add, replace), random noise, the inductive occlusion attack
- * (grey, white) and the corruptions × severities. Every random draw is seeded from (seed, sample
- * index, test name), so the same inputs give the same report.
+ * The robustness evaluation of PROTOCOL.md §2 for one or more models side by side: clean and PGD-20
+ * accuracy over the test set, then, over the joint-correct subset, Gini of the saliency maps, the
+ * inductive noise attack (add, replace), random noise, the inductive occlusion attack (grey, white)
+ * and the corruptions × severities. Every random draw is seeded from (seed, sample index, test
+ * name), so the same inputs give the same report.
  */
 public final class RobustnessSuite {
 
@@ -39,7 +39,8 @@ public final class RobustnessSuite {
    * @param pgd the PGD-20 settings
    * @param examples how many saliency maps per model to keep for the picture
    */
-  public record Settings(Set<SuiteTest> tests, int batchSize, long seed, PgdSettings pgd, int examples) {
+  public record Settings(
+      Set<SuiteTest> tests, int batchSize, long seed, PgdSettings pgd, int examples) {
     public Settings {
       if (batchSize < 1) {
         throw new IllegalArgumentException("eval batch-size must be >= 1, was " + batchSize);
@@ -63,7 +64,8 @@ public final class RobustnessSuite {
   }
 
   /** Runs the suite with corrupted images computed in-process, seeded from the settings' seed. */
-  public RobustnessReport run(String dataset, Dataset test, List<Entry> entries, Progress progress) {
+  public RobustnessReport run(
+      String dataset, Dataset test, List<Entry> entries, Progress progress) {
     return run(dataset, test, entries, progress, CorruptedImages.computed(settings.seed()));
   }
 
@@ -72,17 +74,32 @@ public final class RobustnessSuite {
    * evaluator reads them from Kafka); every other test is unchanged.
    */
   public RobustnessReport run(
-      String dataset, Dataset test, List<Entry> entries, Progress progress, CorruptedImages corrupted) {
+      String dataset,
+      Dataset test,
+      List<Entry> entries,
+      Progress progress,
+      CorruptedImages corrupted) {
     Objects.requireNonNull(corrupted, "corrupted");
     if (entries.isEmpty()) {
       throw new IllegalArgumentException("no models to evaluate");
     }
     for (Entry e : entries) {
       var spec = e.model().spec();
-      if (spec.channels() != test.channels() || spec.height() != test.height() || spec.width() != test.width()
+      if (spec.channels() != test.channels()
+          || spec.height() != test.height()
+          || spec.width() != test.width()
           || spec.classes() != test.classCount()) {
-        throw new IllegalArgumentException(e.id() + ": the model takes " + spec + " but " + dataset + " has "
-            + test.shape() + " images of " + test.classCount() + " classes");
+        throw new IllegalArgumentException(
+            e.id()
+                + ": the model takes "
+                + spec
+                + " but "
+                + dataset
+                + " has "
+                + test.shape()
+                + " images of "
+                + test.classCount()
+                + " classes");
       }
     }
     Map<String, Double> seconds = new LinkedHashMap<>();
@@ -110,12 +127,21 @@ public final class RobustnessSuite {
       }
     }
     if (needsSubset(settings.tests()) && subset.isEmpty()) {
-      throw new IllegalArgumentException("the joint-correct subset is empty: no test image is classified correctly by every model");
+      throw new IllegalArgumentException(
+          "the joint-correct subset is empty: no test image is classified correctly by every model");
     }
     List<ModelResult> results = new ArrayList<>();
     for (int m = 0; m < entries.size(); m++) {
       results.add(
-          subsetTests(entries.get(m), test, subset, accuracy(correct[m]), robust[m], seconds, progress, corrupted));
+          subsetTests(
+              entries.get(m),
+              test,
+              subset,
+              accuracy(correct[m]),
+              robust[m],
+              seconds,
+              progress,
+              corrupted));
     }
     Map<String, Object> used = new LinkedHashMap<>();
     used.put("tests", settings.tests().stream().map(SuiteTest::id).sorted().toList());
@@ -125,15 +151,34 @@ public final class RobustnessSuite {
     used.put("ina_fractions", InductiveNoiseAttack.DEFAULT_FRACTIONS);
     used.put("rn_fractions", RandomNoise.DEFAULT_FRACTIONS);
     used.put("ioa_locations", InductiveOcclusionAttack.DEFAULT_LOCATIONS);
-    used.put("ioa_half_sizes", InductiveOcclusionAttack.defaultHalfSizes(test.height(), test.width()));
+    used.put(
+        "ioa_half_sizes", InductiveOcclusionAttack.defaultHalfSizes(test.height(), test.width()));
     used.put("gini_block", Gini.blockFor(test.height(), test.width()));
-    used.put("corruption_constants", ConstantSet.forImageSize(test.height(), test.width()).name().toLowerCase());
+    used.put(
+        "corruption_constants",
+        ConstantSet.forImageSize(test.height(), test.width()).name().toLowerCase());
     return new RobustnessReport(
-        dataset, test.channels(), test.height(), test.width(), n, subset.size(), settings.seed(), used, results, seconds);
+        dataset,
+        test.channels(),
+        test.height(),
+        test.width(),
+        n,
+        subset.size(),
+        settings.seed(),
+        used,
+        results,
+        seconds);
   }
 
-  private ModelResult subsetTests(Entry entry, Dataset test, List<Integer> subset, double clean, Double robust,
-      Map<String, Double> seconds, Progress progress, CorruptedImages corrupted) {
+  private ModelResult subsetTests(
+      Entry entry,
+      Dataset test,
+      List<Integer> subset,
+      double clean,
+      Double robust,
+      Map<String, Double> seconds,
+      Progress progress,
+      CorruptedImages corrupted) {
     Set<SuiteTest> tests = settings.tests();
     Classifier model = entry.model();
     int c = test.channels();
@@ -141,7 +186,10 @@ public final class RobustnessSuite {
     int w = test.width();
     int size = test.imageSize();
     int block = Gini.blockFor(h, w);
-    boolean saliencyNeeded = tests.contains(SuiteTest.GINI) || tests.contains(SuiteTest.INA) || tests.contains(SuiteTest.IOA);
+    boolean saliencyNeeded =
+        tests.contains(SuiteTest.GINI)
+            || tests.contains(SuiteTest.INA)
+            || tests.contains(SuiteTest.IOA);
     double[] giniPixel = new double[subset.size()];
     double[] giniRegional = new double[subset.size()];
     List<float[]> examples = new ArrayList<>();
@@ -188,17 +236,35 @@ public final class RobustnessSuite {
         }
         if (tests.contains(SuiteTest.INA)) {
           long t0 = System.nanoTime();
-          FractionErrors add = InductiveNoiseAttack.errorCounts(model, x, y, saliency, ids,
-              InductiveNoiseAttack.DEFAULT_FRACTIONS, InductiveNoiseAttack.Variant.ADD, settings.seed());
-          FractionErrors replace = InductiveNoiseAttack.errorCounts(model, x, y, saliency, ids,
-              InductiveNoiseAttack.DEFAULT_FRACTIONS, InductiveNoiseAttack.Variant.REPLACE, settings.seed());
+          FractionErrors add =
+              InductiveNoiseAttack.errorCounts(
+                  model,
+                  x,
+                  y,
+                  saliency,
+                  ids,
+                  InductiveNoiseAttack.DEFAULT_FRACTIONS,
+                  InductiveNoiseAttack.Variant.ADD,
+                  settings.seed());
+          FractionErrors replace =
+              InductiveNoiseAttack.errorCounts(
+                  model,
+                  x,
+                  y,
+                  saliency,
+                  ids,
+                  InductiveNoiseAttack.DEFAULT_FRACTIONS,
+                  InductiveNoiseAttack.Variant.REPLACE,
+                  settings.seed());
           inaAdd = inaAdd == null ? add : inaAdd.plus(add);
           inaReplace = inaReplace == null ? replace : inaReplace.plus(replace);
           add(seconds, "ina", t0);
         }
         if (tests.contains(SuiteTest.RN)) {
           long t0 = System.nanoTime();
-          FractionErrors r = RandomNoise.errorCounts(model, x, y, ids, RandomNoise.DEFAULT_FRACTIONS, settings.seed());
+          FractionErrors r =
+              RandomNoise.errorCounts(
+                  model, x, y, ids, RandomNoise.DEFAULT_FRACTIONS, settings.seed());
           rn = rn == null ? r : rn.plus(r);
           add(seconds, "rn", t0);
         }
@@ -214,9 +280,11 @@ public final class RobustnessSuite {
           for (Corruption k : corruptions) {
             for (int s = 1; s <= 5; s++) {
               for (int i = 0; i < count; i++) {
-                corrupted.fill(k, s, subset.get(from + i), pixels, i * size, images, i * size, c, h, w);
+                corrupted.fill(
+                    k, s, subset.get(from + i), pixels, i * size, images, i * size, c, h, w);
               }
-              corruptionErrors.get(k.name())[s - 1] += Misclassified.count(model, x, images, labels);
+              corruptionErrors.get(k.name())[s - 1] +=
+                  Misclassified.count(model, x, images, labels);
             }
           }
           add(seconds, "corruptions", t0);
@@ -227,23 +295,34 @@ public final class RobustnessSuite {
     int total = subset.size();
     Map<String, Map<Integer, Double>> corruptionRates = new LinkedHashMap<>();
     if (tests.contains(SuiteTest.CORRUPTIONS)) {
-      corruptionErrors.forEach((name, errs) -> {
-        Map<Integer, Double> bySeverity = new LinkedHashMap<>();
-        for (int s = 1; s <= 5; s++) {
-          bySeverity.put(s, (double) errs[s - 1] / total);
-        }
-        corruptionRates.put(name, bySeverity);
-      });
+      corruptionErrors.forEach(
+          (name, errs) -> {
+            Map<Integer, Double> bySeverity = new LinkedHashMap<>();
+            for (int s = 1; s <= 5; s++) {
+              bySeverity.put(s, (double) errs[s - 1] / total);
+            }
+            corruptionRates.put(name, bySeverity);
+          });
     }
     boolean gini = tests.contains(SuiteTest.GINI);
     return new ModelResult(
-        entry.id(), -1, model.architecture().id(), entry.method(), clean, robust,
-        gini ? mean(giniPixel) : null, gini ? mean(giniRegional) : null,
-        gini ? giniPixel : new double[0], gini ? giniRegional : new double[0],
-        rates(inaAdd), rates(inaReplace), rates(rn),
+        entry.id(),
+        -1,
+        model.architecture().id(),
+        entry.method(),
+        clean,
+        robust,
+        gini ? mean(giniPixel) : null,
+        gini ? mean(giniRegional) : null,
+        gini ? giniPixel : new double[0],
+        gini ? giniRegional : new double[0],
+        rates(inaAdd),
+        rates(inaReplace),
+        rates(rn),
         tests.contains(SuiteTest.IOA) ? (double) ioaGrey / total : null,
         tests.contains(SuiteTest.IOA) ? (double) ioaWhite / total : null,
-        corruptionRates, examples);
+        corruptionRates,
+        examples);
   }
 
   /** Whether any test runs on the joint-correct subset (all but clean and PGD). */
@@ -253,25 +332,32 @@ public final class RobustnessSuite {
 
   private boolean[] cleanHits(Classifier model, Dataset test, Progress progress) {
     boolean[] hits = new boolean[test.size()];
-    forBatches(model, test, (from, x, y) -> {
-      boolean[] h = hits(model.logits(x, false), y);
-      System.arraycopy(h, 0, hits, from, h.length);
-      progress.update("clean", from + h.length, test.size());
-    });
+    forBatches(
+        model,
+        test,
+        (from, x, y) -> {
+          boolean[] h = hits(model.logits(x, false), y);
+          System.arraycopy(h, 0, hits, from, h.length);
+          progress.update("clean", from + h.length, test.size());
+        });
     return hits;
   }
 
   private int robustHits(Classifier model, Dataset test, boolean[] clean, Progress progress) {
     Pgd attack = new Pgd(settings.pgd());
     int[] count = {0};
-    forBatches(model, test, (from, x, y) -> {
-      NDArray xAdv = attack.perturb(model, x, y, SampleSeeds.of(settings.seed(), from, attack.name()));
-      boolean[] h = hits(model.logits(xAdv, false), y);
-      for (int i = 0; i < h.length; i++) {
-        count[0] += h[i] && clean[from + i] ? 1 : 0;
-      }
-      progress.update(attack.name(), from + h.length, test.size());
-    });
+    forBatches(
+        model,
+        test,
+        (from, x, y) -> {
+          NDArray xAdv =
+              attack.perturb(model, x, y, SampleSeeds.of(settings.seed(), from, attack.name()));
+          boolean[] h = hits(model.logits(xAdv, false), y);
+          for (int i = 0; i < h.length; i++) {
+            count[0] += h[i] && clean[from + i] ? 1 : 0;
+          }
+          progress.update(attack.name(), from + h.length, test.size());
+        });
     return count[0];
   }
 

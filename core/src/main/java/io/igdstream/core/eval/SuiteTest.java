@@ -33,12 +33,19 @@ public enum SuiteTest {
       if (trimmed.isEmpty()) {
         continue;
       }
-      tests.add(Arrays.stream(values())
-          .filter(t -> t.id.equals(trimmed))
-          .findFirst()
-          .orElseThrow(() -> new IllegalArgumentException(
-              "unknown test '" + trimmed + "', expected some of "
-                  + Arrays.stream(values()).map(SuiteTest::id).collect(Collectors.joining(",")))));
+      tests.add(
+          Arrays.stream(values())
+              .filter(t -> t.id.equals(trimmed))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "unknown test '"
+                              + trimmed
+                              + "', expected some of "
+                              + Arrays.stream(values())
+                                  .map(SuiteTest::id)
+                                  .collect(Collectors.joining(",")))));
     }
     return tests;
   }

@@ -12,7 +12,9 @@ import java.util.Map;
  * checkpoint without optimiser tensors, so {@code igd eval} and {@code --teacher} take either.
  */
 public record Checkpoint(
-    Map<String, String> metadata, LinkedHashMap<String, TensorData> model, LinkedHashMap<String, TensorData> optimizer) {
+    Map<String, String> metadata,
+    LinkedHashMap<String, TensorData> model,
+    LinkedHashMap<String, TensorData> optimizer) {
 
   /** The metadata key and value that mark an igd-stream file. */
   public static final String FORMAT_KEY = "format";
@@ -39,7 +41,8 @@ public record Checkpoint(
     try {
       return Long.parseLong(require(key));
     } catch (NumberFormatException e) {
-      throw new CheckpointException("checkpoint metadata '" + key + "' is not a number: " + metadata.get(key));
+      throw new CheckpointException(
+          "checkpoint metadata '" + key + "' is not a number: " + metadata.get(key));
     }
   }
 
@@ -77,7 +80,10 @@ public record Checkpoint(
     return meta;
   }
 
-  /** Reads and checks a checkpoint or model file; any problem is a {@link CheckpointException} naming the file. */
+  /**
+   * Reads and checks a checkpoint or model file; any problem is a {@link CheckpointException}
+   * naming the file.
+   */
   public static Checkpoint read(Path file) {
     SafetensorsFile contents;
     try {
@@ -88,7 +94,9 @@ public record Checkpoint(
       String reason = e.getMessage() == null ? e.toString() : e.getMessage();
       String prefix = file + ": "; // Safetensors.read already names the file
       throw new CheckpointException(
-          file + ": not a valid checkpoint: " + (reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason));
+          file
+              + ": not a valid checkpoint: "
+              + (reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason));
     }
     return of(contents, file.toString());
   }
@@ -96,21 +104,27 @@ public record Checkpoint(
   private static Checkpoint of(SafetensorsFile contents, String file) {
     if (!FORMAT.equals(contents.metadata().get(FORMAT_KEY))) {
       throw new CheckpointException(
-          file + ": not an igd-stream checkpoint (metadata format is "
-              + contents.metadata().get(FORMAT_KEY) + ", expected " + FORMAT + ")");
+          file
+              + ": not an igd-stream checkpoint (metadata format is "
+              + contents.metadata().get(FORMAT_KEY)
+              + ", expected "
+              + FORMAT
+              + ")");
     }
     LinkedHashMap<String, TensorData> model = new LinkedHashMap<>();
     LinkedHashMap<String, TensorData> optimizer = new LinkedHashMap<>();
-    contents.tensors().forEach(
-        (name, t) -> {
-          if (name.startsWith(MODEL_PREFIX)) {
-            model.put(name.substring(MODEL_PREFIX.length()), t);
-          } else if (name.startsWith(OPTIMIZER_PREFIX)) {
-            optimizer.put(name.substring(OPTIMIZER_PREFIX.length()), t);
-          } else {
-            throw new CheckpointException(file + ": unexpected tensor '" + name + "'");
-          }
-        });
+    contents
+        .tensors()
+        .forEach(
+            (name, t) -> {
+              if (name.startsWith(MODEL_PREFIX)) {
+                model.put(name.substring(MODEL_PREFIX.length()), t);
+              } else if (name.startsWith(OPTIMIZER_PREFIX)) {
+                optimizer.put(name.substring(OPTIMIZER_PREFIX.length()), t);
+              } else {
+                throw new CheckpointException(file + ": unexpected tensor '" + name + "'");
+              }
+            });
     if (model.isEmpty()) {
       throw new CheckpointException(file + ": holds no model tensors");
     }

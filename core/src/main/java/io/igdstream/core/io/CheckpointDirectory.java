@@ -47,8 +47,16 @@ public final class CheckpointDirectory {
     for (var e : expected.entrySet()) {
       String found = checkpoint.metadata().get(e.getKey());
       if (!e.getValue().equals(found)) {
-        throw new CheckpointException("checkpoint in " + directory + " is for " + e.getKey() + " " + found
-            + ", this run needs " + e.getValue() + " (use another --out to start a new run)");
+        throw new CheckpointException(
+            "checkpoint in "
+                + directory
+                + " is for "
+                + e.getKey()
+                + " "
+                + found
+                + ", this run needs "
+                + e.getValue()
+                + " (use another --out to start a new run)");
       }
     }
   }
@@ -76,7 +84,9 @@ public final class CheckpointDirectory {
     }
   }
 
-  /** The newest checkpoint that reads back whole, if any; skipped damaged files go to {@code warn}. */
+  /**
+   * The newest checkpoint that reads back whole, if any; skipped damaged files go to {@code warn}.
+   */
   public Optional<Checkpoint> latest(Consumer<String> warn) {
     List<Path> all = list();
     for (int i = all.size() - 1; i >= 0; i--) {

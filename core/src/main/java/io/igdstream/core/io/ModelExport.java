@@ -23,14 +23,18 @@ public final class ModelExport {
   /** Exports {@code model} to {@code file} and {@code file}.json; returns the sidecar's path. */
   public static Path export(Checkpoint model, Path file) {
     LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
-    model.model().forEach(
-        (name, t) -> {
-          tensors.put(name, t);
-          if (name.endsWith(".running_var")) {
-            String prefix = name.substring(0, name.length() - ".running_var".length());
-            tensors.put(prefix + ".num_batches_tracked", TensorData.ofLongs(new long[0], new long[] {0}));
-          }
-        });
+    model
+        .model()
+        .forEach(
+            (name, t) -> {
+              tensors.put(name, t);
+              if (name.endsWith(".running_var")) {
+                String prefix = name.substring(0, name.length() - ".running_var".length());
+                tensors.put(
+                    prefix + ".num_batches_tracked",
+                    TensorData.ofLongs(new long[0], new long[] {0}));
+              }
+            });
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("format", "pt");
     metadata.put("architecture", model.require("architecture"));
@@ -40,7 +44,10 @@ public final class ModelExport {
     sidecar.put("architecture", model.require("architecture"));
     sidecar.put(
         "input_shape",
-        List.of(model.requireLong("channels"), model.requireLong("height"), model.requireLong("width")));
+        List.of(
+            model.requireLong("channels"),
+            model.requireLong("height"),
+            model.requireLong("width")));
     sidecar.put("classes", model.requireLong("classes"));
     sidecar.put("class_names", classNames(model));
     sidecar.put("dataset", model.metadata().getOrDefault("dataset", "unknown"));
@@ -51,7 +58,10 @@ public final class ModelExport {
     sidecar.put("weights", file.getFileName().toString());
     Path json = file.resolveSibling(file.getFileName() + ".json");
     try {
-      Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(sidecar) + "\n");
+      Files.writeString(
+          json,
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(sidecar)
+              + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + json, e);
     }

@@ -10,7 +10,10 @@ public record FractionErrors(double[] fractions, int[] errors, int samples) {
   public FractionErrors {
     if (fractions.length != errors.length) {
       throw new IllegalArgumentException(
-          "fractions and errors must have the same length, were " + fractions.length + " and " + errors.length);
+          "fractions and errors must have the same length, were "
+              + fractions.length
+              + " and "
+              + errors.length);
     }
     fractions = fractions.clone();
     errors = errors.clone();

@@ -60,7 +60,8 @@ public final class Gini {
    * (mirrored about the last row/column, which is not repeated: rows H, H+1, … copy H−2, H−3, …),
    * then each non-overlapping b×b block of each channel is averaged.
    */
-  public static float[] regionalPool(float[] map, int offset, int channels, int height, int width, int block) {
+  public static float[] regionalPool(
+      float[] map, int offset, int channels, int height, int width, int block) {
     if (channels < 1 || height < 1 || width < 1) {
       throw new IllegalArgumentException(
           "map shape must be positive, was " + channels + "x" + height + "x" + width);
@@ -92,14 +93,16 @@ public final class Gini {
   }
 
   /** Regional Gini: {@link #of} over {@link #regionalPool}. */
-  public static double regional(float[] map, int offset, int channels, int height, int width, int block) {
+  public static double regional(
+      float[] map, int offset, int channels, int height, int width, int block) {
     return of(regionalPool(map, offset, channels, height, width, block));
   }
 
   /** The regional block side of PROTOCOL.md's Decision: 4 when max(H, W) ≤ 32, else 16. */
   public static int blockFor(int height, int width) {
     if (height < 1 || width < 1) {
-      throw new IllegalArgumentException("image size must be positive, was " + height + "x" + width);
+      throw new IllegalArgumentException(
+          "image size must be positive, was " + height + "x" + width);
     }
     return Math.max(height, width) <= SMALL_IMAGE_PX ? SMALL_BLOCK : LARGE_BLOCK;
   }

@@ -9,8 +9,8 @@ import java.util.Objects;
  * training, and its unrealized threats" (ICLR 2023), as Chen, Dong, Xie (2023, IGD) report it
  * (PROTOCOL.md §2).
  *
- * <p>Per sample, the mask M marks the k = ⌊C·H·W·t⌋ elements of the flattened (C, H, W) saliency
- * a = ∂z_y/∂x with the largest <em>signed</em> value (ties to the lower index); noise ε ~ N(0, 1)
+ * <p>Per sample, the mask M marks the k = ⌊C·H·W·t⌋ elements of the flattened (C, H, W) saliency a
+ * = ∂z_y/∂x with the largest <em>signed</em> value (ties to the lower index); noise ε ~ N(0, 1)
  * i.i.d., one draw per sample seeded by {@link SampleSeeds#of}(seed, sample id, {@value #TEST}),
  * the same field for every t and both variants. {@link Variant#ADD}: x′ = clip_[0,1](x + M⊙ε);
  * {@link Variant#REPLACE}: x′ = clip_[0,1]((1 − M)⊙x + M⊙ε). Default t ∈ {0.002, 0.004, …, 0.020}.
@@ -73,7 +73,14 @@ public final class InductiveNoiseAttack {
    * @return a new array, same layout, in [0, 1]
    */
   public static float[] perturb(
-      float[] x, float[] saliency, int imageSize, int n, double t, Variant variant, long seed, long[] sampleIds) {
+      float[] x,
+      float[] saliency,
+      int imageSize,
+      int n,
+      double t,
+      Variant variant,
+      long seed,
+      long[] sampleIds) {
     Objects.requireNonNull(variant, "variant");
     checkShapes(x, saliency, imageSize, n, sampleIds);
     float[] out = x.clone();
@@ -98,8 +105,15 @@ public final class InductiveNoiseAttack {
    * @param sampleIds one id per image (its row in the test set), seeding its noise
    */
   public static FractionErrors errorCounts(
-      GradientModel model, NDArray x, NDArray labels, long[] sampleIds, double[] fractions, Variant variant, long seed) {
-    return errorCounts(model, x, labels, Saliency.floats(model, x, labels), sampleIds, fractions, variant, seed);
+      GradientModel model,
+      NDArray x,
+      NDArray labels,
+      long[] sampleIds,
+      double[] fractions,
+      Variant variant,
+      long seed) {
+    return errorCounts(
+        model, x, labels, Saliency.floats(model, x, labels), sampleIds, fractions, variant, seed);
   }
 
   /** The same with a saliency computed by the caller (shared with Gini and the other variant). */
@@ -120,7 +134,8 @@ public final class InductiveNoiseAttack {
     float[] pixels = Tensors.floats(x);
     int[] errors = new int[fractions.length];
     for (int f = 0; f < fractions.length; f++) {
-      float[] perturbed = perturb(pixels, saliency, imageSize, n, fractions[f], variant, seed, sampleIds);
+      float[] perturbed =
+          perturb(pixels, saliency, imageSize, n, fractions[f], variant, seed, sampleIds);
       errors[f] = Misclassified.count(model, x, perturbed, y);
     }
     return new FractionErrors(fractions, errors, n);
@@ -132,16 +147,20 @@ public final class InductiveNoiseAttack {
 
   static void checkShapes(float[] x, float[] saliency, int imageSize, int n, long[] sampleIds) {
     if (imageSize < 1 || n < 0) {
-      throw new IllegalArgumentException("imageSize must be >= 1 and n >= 0, were " + imageSize + " and " + n);
+      throw new IllegalArgumentException(
+          "imageSize must be >= 1 and n >= 0, were " + imageSize + " and " + n);
     }
     if (x.length != (long) n * imageSize) {
-      throw new IllegalArgumentException("x must hold n*imageSize = " + (long) n * imageSize + " values, was " + x.length);
+      throw new IllegalArgumentException(
+          "x must hold n*imageSize = " + (long) n * imageSize + " values, was " + x.length);
     }
     if (saliency != null && saliency.length != x.length) {
-      throw new IllegalArgumentException("saliency must hold " + x.length + " values, was " + saliency.length);
+      throw new IllegalArgumentException(
+          "saliency must hold " + x.length + " values, was " + saliency.length);
     }
     if (sampleIds.length != n) {
-      throw new IllegalArgumentException("sampleIds must hold n = " + n + " ids, was " + sampleIds.length);
+      throw new IllegalArgumentException(
+          "sampleIds must hold n = " + n + " ids, was " + sampleIds.length);
     }
   }
 }

@@ -21,11 +21,11 @@ import java.util.Objects;
  * the first n locations is set to the fill c in every channel, and the search stops at the first
  * stage whose image is misclassified. At most N·R forward passes per sample.
  *
- * <p>Defaults: N = 10; <b>Decision</b> R = min(20, ⌈max(H, W)/2⌉); fills 0.5 (grey) and 1.0 (white),
- * reported separately. Batched: each stage is one forward over the samples still standing, so a
- * batch costs at most N·R forward calls. Images (N, C, H, W) in [0, 1]; inference mode. Count only
- * samples the model classifies correctly on clean input (the caller restricts to the joint-correct
- * subset): a sample misclassified anyway is counted fooled at the first stage.
+ * <p>Defaults: N = 10; <b>Decision</b> R = min(20, ⌈max(H, W)/2⌉); fills 0.5 (grey) and 1.0
+ * (white), reported separately. Batched: each stage is one forward over the samples still standing,
+ * so a batch costs at most N·R forward calls. Images (N, C, H, W) in [0, 1]; inference mode. Count
+ * only samples the model classifies correctly on clean input (the caller restricts to the
+ * joint-correct subset): a sample misclassified anyway is counted fooled at the first stage.
  */
 public final class InductiveOcclusionAttack {
 
@@ -79,7 +79,10 @@ public final class InductiveOcclusionAttack {
     return locations * halfSizes;
   }
 
-  /** One sample's search: whether it was fooled, at which stage (n, r), after how many forward passes. */
+  /**
+   * One sample's search: whether it was fooled, at which stage (n, r), after how many forward
+   * passes.
+   */
   public record Outcome(boolean fooled, int locations, int halfSize, int forwardPasses) {}
 
   /**
@@ -100,7 +103,8 @@ public final class InductiveOcclusionAttack {
   }
 
   /** Channel-mean of one (C, H, W) map starting at {@code offset}: H·W values, row-major. */
-  public static float[] attribution(float[] saliency, int offset, int channels, int height, int width) {
+  public static float[] attribution(
+      float[] saliency, int offset, int channels, int height, int width) {
     int plane = height * width;
     Objects.checkFromIndexSize(offset, channels * plane, saliency.length);
     float[] mean = new float[plane];
@@ -143,9 +147,20 @@ public final class InductiveOcclusionAttack {
     return mask;
   }
 
-  /** Writes image x[offset ..] with every channel set to {@code fill} where {@code mask} holds into out[outOffset ..]. */
+  /**
+   * Writes image x[offset ..] with every channel set to {@code fill} where {@code mask} holds into
+   * out[outOffset ..].
+   */
   public static void occlude(
-      float[] x, int offset, int channels, int height, int width, boolean[] mask, float fill, float[] out, int outOffset) {
+      float[] x,
+      int offset,
+      int channels,
+      int height,
+      int width,
+      boolean[] mask,
+      float fill,
+      float[] out,
+      int outOffset) {
     int plane = height * width;
     for (int c = 0; c < channels; c++) {
       int src = offset + c * plane;
@@ -177,7 +192,8 @@ public final class InductiveOcclusionAttack {
     float[] pixels = Tensors.floats(x);
     int[][] top = new int[n][];
     for (int s = 0; s < n; s++) {
-      top[s] = topLocations(attribution(saliency, s * imageSize, channels, height, width), locations);
+      top[s] =
+          topLocations(attribution(saliency, s * imageSize, channels, height, width), locations);
     }
     Outcome[] outcomes = new Outcome[n];
     int[] standing = new int[n];
@@ -219,7 +235,8 @@ public final class InductiveOcclusionAttack {
     return new Result(new ArrayList<>(Arrays.asList(outcomes)), errors, calls);
   }
 
-  private static long[] forward(GradientModel model, NDArray like, float[] batch, int m, int c, int h, int w) {
+  private static long[] forward(
+      GradientModel model, NDArray like, float[] batch, int m, int c, int h, int w) {
     try (NDManager scope = like.getManager().newSubManager()) {
       NDArray xb = Tensors.create(scope, batch, new Shape(m, c, h, w), like.getDataType());
       return Tensors.predictions(model.logits(xb, false));

@@ -54,14 +54,19 @@ final class Tensors {
 
   static void checkBatch(int n, long[] sampleIds, long[] labels, float[] saliency, int imageSize) {
     if (sampleIds.length != n) {
-      throw new IllegalArgumentException("sampleIds must hold N = " + n + " ids, was " + sampleIds.length);
+      throw new IllegalArgumentException(
+          "sampleIds must hold N = " + n + " ids, was " + sampleIds.length);
     }
     if (labels.length != n) {
-      throw new IllegalArgumentException("labels must hold N = " + n + " labels, was " + labels.length);
+      throw new IllegalArgumentException(
+          "labels must hold N = " + n + " labels, was " + labels.length);
     }
     if (saliency != null && saliency.length != (long) n * imageSize) {
       throw new IllegalArgumentException(
-          "saliency must hold N*C*H*W = " + (long) n * imageSize + " values, was " + saliency.length);
+          "saliency must hold N*C*H*W = "
+              + (long) n * imageSize
+              + " values, was "
+              + saliency.length);
     }
   }
 }

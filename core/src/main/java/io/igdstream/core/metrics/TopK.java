@@ -8,7 +8,10 @@ final class TopK {
 
   private TopK() {}
 
-  /** The positions (relative to {@code offset}) of the k largest of values[offset .. offset + length). */
+  /**
+   * The positions (relative to {@code offset}) of the k largest of values[offset .. offset +
+   * length).
+   */
   static int[] largest(float[] values, int offset, int length, int k) {
     Objects.checkFromIndexSize(offset, length, values.length);
     if (k < 0 || k > length) {

@@ -33,11 +33,15 @@ public enum Architecture {
       }
     }
     throw new IllegalArgumentException(
-        "unknown model '" + id + "', expected one of "
+        "unknown model '"
+            + id
+            + "', expected one of "
             + Arrays.stream(values()).map(Architecture::id).collect(Collectors.joining(", ")));
   }
 
-  /** The usual architecture for images of this size: small-cnn up to 28 px, else preact-resnet18. */
+  /**
+   * The usual architecture for images of this size: small-cnn up to 28 px, else preact-resnet18.
+   */
   public static Architecture defaultFor(int channels, int height, int width) {
     return height <= 28 && width <= 28 ? SMALL_CNN : PREACT_RESNET18;
   }
@@ -46,11 +50,17 @@ public enum Architecture {
   public void checkFits(int channels, int height, int width) {
     if (this == SMALL_CNN && (height % 4 != 0 || width % 4 != 0)) {
       throw new IllegalArgumentException(
-          "model small-cnn needs height and width divisible by 4, the data is " + height + "x" + width);
+          "model small-cnn needs height and width divisible by 4, the data is "
+              + height
+              + "x"
+              + width);
     }
     if (this == PREACT_RESNET18 && (height < 8 || width < 8)) {
       throw new IllegalArgumentException(
-          "model preact-resnet18 needs images of at least 8x8, the data is " + height + "x" + width);
+          "model preact-resnet18 needs images of at least 8x8, the data is "
+              + height
+              + "x"
+              + width);
     }
   }
 

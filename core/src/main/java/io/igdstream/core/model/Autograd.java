@@ -7,7 +7,9 @@ public final class Autograd {
 
   private Autograd() {}
 
-  /** Runs {@code body} with libtorch's grad mode off: in-place weight updates must not be recorded. */
+  /**
+   * Runs {@code body} with libtorch's grad mode off: in-place weight updates must not be recorded.
+   */
   public static void noGrad(Runnable body) {
     LibTorchAutograd.withGradMode(
         false,

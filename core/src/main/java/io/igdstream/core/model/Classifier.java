@@ -48,7 +48,8 @@ public final class Classifier implements GradientModel, AutoCloseable {
   }
 
   /** The same in another float type (float64 for finite-difference checks). */
-  public static Classifier create(Architecture architecture, ModelSpec spec, DataType dataType, long seed) {
+  public static Classifier create(
+      Architecture architecture, ModelSpec spec, DataType dataType, long seed) {
     return new Classifier(architecture, spec, dataType, seed);
   }
 
@@ -80,7 +81,8 @@ public final class Classifier implements GradientModel, AutoCloseable {
   }
 
   @Override
-  public NDArray inputGradient(NDArray x, Objective objective, boolean training, boolean createGraph) {
+  public NDArray inputGradient(
+      NDArray x, Objective objective, boolean training, boolean createGraph) {
     return LibTorchAutograd.withGradMode(
         true,
         () -> {
@@ -93,7 +95,8 @@ public final class Classifier implements GradientModel, AutoCloseable {
             NDArray grad = leaf.getGradient(); // a new handle on leaf.grad
             NDArray result;
             if (createGraph) {
-              result = grad.mul(1); // its own tensor that keeps the graph (duplicate() would cut it)
+              result =
+                  grad.mul(1); // its own tensor that keeps the graph (duplicate() would cut it)
               LibTorchAutograd.detachInPlace(grad); // break leaf → leaf.grad → graph → leaf
             } else {
               result = grad;
@@ -104,7 +107,10 @@ public final class Classifier implements GradientModel, AutoCloseable {
         });
   }
 
-  /** Parameters the optimiser updates by PyTorch name, in PyTorch order (running statistics excluded). */
+  /**
+   * Parameters the optimiser updates by PyTorch name, in PyTorch order (running statistics
+   * excluded).
+   */
   public Map<String, Parameter> trainableParameters() {
     Map<String, Parameter> trainable = new LinkedHashMap<>();
     pytorchParameters.forEach(
@@ -129,14 +135,15 @@ public final class Classifier implements GradientModel, AutoCloseable {
   /** Every weight and running statistic as PyTorch-named tensors (copies). */
   public LinkedHashMap<String, TensorData> stateDict() {
     LinkedHashMap<String, TensorData> state = new LinkedHashMap<>();
-    pytorchParameters.forEach((name, p) -> state.put(name, TensorArrays.toTensorData(p.getArray())));
+    pytorchParameters.forEach(
+        (name, p) -> state.put(name, TensorArrays.toTensorData(p.getArray())));
     return state;
   }
 
   /**
    * The model as a model file (a checkpoint without optimiser state): {@link #describe()} plus
-   * {@code facts} as metadata, the weights by PyTorch name. What {@code igd eval}, {@code --teacher}
-   * and the snapshot followers read back with {@link #load}.
+   * {@code facts} as metadata, the weights by PyTorch name. What {@code igd eval}, {@code
+   * --teacher} and the snapshot followers read back with {@link #load}.
    */
   public Checkpoint toModelFile(Map<String, String> facts) {
     Map<String, String> meta = new LinkedHashMap<>(facts);

@@ -7,12 +7,15 @@ import ai.djl.ndarray.NDArray;
  * input gradients, with the mode (training or inference) passed on every call (STYLE.md §2). No
  * caller needs engine classes.
  *
- * <p>Images are (N, C, H, W) in [0, 1]; logits are (N, K). Not thread-safe: all gradient work
- * runs on one thread per JVM (STACK.md).
+ * <p>Images are (N, C, H, W) in [0, 1]; logits are (N, K). Not thread-safe: all gradient work runs
+ * on one thread per JVM (STACK.md).
  */
 public interface GradientModel {
 
-  /** Logits of {@code x}; with {@code training} BatchNorm uses batch statistics and updates its running ones. */
+  /**
+   * Logits of {@code x}; with {@code training} BatchNorm uses batch statistics and updates its
+   * running ones.
+   */
   NDArray logits(NDArray x, boolean training);
 
   /**

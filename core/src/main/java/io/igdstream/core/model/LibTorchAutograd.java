@@ -109,10 +109,15 @@ final class LibTorchAutograd {
     }
   }
 
-  /** {@code target.backward(inputs=inputs, retain_graph=retain, create_graph=create)}, target scalar. */
-  static void backward(NDArray target, boolean retainGraph, boolean createGraph, NDArray... inputs) {
+  /**
+   * {@code target.backward(inputs=inputs, retain_graph=retain, create_graph=create)}, target
+   * scalar.
+   */
+  static void backward(
+      NDArray target, boolean retainGraph, boolean createGraph, NDArray... inputs) {
     if (target.getShape().size() != 1) {
-      throw new IllegalArgumentException("backward target must have one element, was " + target.getShape());
+      throw new IllegalArgumentException(
+          "backward target must have one element, was " + target.getShape());
     }
     if (inputs.length == 0) {
       throw new IllegalArgumentException("backward needs at least one input");

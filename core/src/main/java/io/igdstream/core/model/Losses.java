@@ -30,7 +30,8 @@ public final class Losses {
 
   /**
    * KL(p ‖ softmax(z)) per sample (N) with p given as probabilities (N, K): TRADES' robust term,
-   * {@code KLDivLoss(log_softmax(z_adv), softmax(z_clean))} summed over classes. 0·log 0 counts as 0.
+   * {@code KLDivLoss(log_softmax(z_adv), softmax(z_clean))} summed over classes. 0·log 0 counts as
+   * 0.
    */
   public static NDArray klDivergence(NDArray logits, NDArray targetProbabilities) {
     NDArray p = targetProbabilities;
@@ -48,7 +49,8 @@ public final class Losses {
     NDArray a2 = a.reshape(n, -1);
     NDArray b2 = b.reshape(n, -1);
     NDArray dot = a2.mul(b2).sum(new int[] {1});
-    NDArray norms = a2.norm(new int[] {1}).maximum(1e-12f).mul(b2.norm(new int[] {1}).maximum(1e-12f));
+    NDArray norms =
+        a2.norm(new int[] {1}).maximum(1e-12f).mul(b2.norm(new int[] {1}).maximum(1e-12f));
     return dot.div(norms);
   }
 }

@@ -6,8 +6,8 @@ import com.sun.jna.NativeLibrary;
 /**
  * Gives memory that glibc holds free back to the operating system ({@code malloc_trim(0)}).
  * libtorch allocates and frees tensors of many sizes every step; glibc keeps the freed pages in its
- * arenas, so without this the resident size of a training process creeps up by about 0.3 MB per
- * IGD step for as long as it runs (measured by {@code igd bench soak --no-trim}). Trimming every
+ * arenas, so without this the resident size of a training process creeps up by about 0.3 MB per IGD
+ * step for as long as it runs (measured by {@code igd bench soak --no-trim}). Trimming every
  * hundred steps cuts that creep about tenfold (docs/BENCHMARKS.md) and costs a few milliseconds.
  * Where there is no glibc (musl, macOS) it does nothing.
  */

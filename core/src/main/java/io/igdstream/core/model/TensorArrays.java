@@ -6,7 +6,9 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
-/** Copies between DJL arrays and {@link TensorData} (float32 and float64, converting between them). */
+/**
+ * Copies between DJL arrays and {@link TensorData} (float32 and float64, converting between them).
+ */
 public final class TensorArrays {
 
   private TensorArrays() {}
@@ -26,15 +28,26 @@ public final class TensorArrays {
     long[] shape = target.getShape().getShape();
     if (!Arrays.equals(shape, source.shape())) {
       throw new IllegalArgumentException(
-          "tensor '" + name + "' has shape " + Arrays.toString(source.shape())
-              + ", expected " + Arrays.toString(shape));
+          "tensor '"
+              + name
+              + "' has shape "
+              + Arrays.toString(source.shape())
+              + ", expected "
+              + Arrays.toString(shape));
     }
     if (!source.dtype().equals("F32") && !source.dtype().equals("F64")) {
-      throw new IllegalArgumentException("tensor '" + name + "' has type " + source.dtype() + ", expected F32 or F64");
+      throw new IllegalArgumentException(
+          "tensor '" + name + "' has type " + source.dtype() + ", expected F32 or F64");
     }
     switch (target.getDataType()) {
-      case FLOAT64 -> target.set(DoubleBuffer.wrap(source.dtype().equals("F64") ? source.toDoubles() : widen(source.toFloats())));
-      case FLOAT32 -> target.set(FloatBuffer.wrap(source.dtype().equals("F32") ? source.toFloats() : narrow(source.toDoubles())));
+      case FLOAT64 ->
+          target.set(
+              DoubleBuffer.wrap(
+                  source.dtype().equals("F64") ? source.toDoubles() : widen(source.toFloats())));
+      case FLOAT32 ->
+          target.set(
+              FloatBuffer.wrap(
+                  source.dtype().equals("F32") ? source.toFloats() : narrow(source.toDoubles())));
       default -> throw new IllegalStateException("unsupported tensor type " + target.getDataType());
     }
   }

@@ -4,7 +4,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 
-/** PyTorch's default initialisation for convolutions and linear layers, so DJL models start like their PyTorch twins. */
+/**
+ * PyTorch's default initialisation for convolutions and linear layers, so DJL models start like
+ * their PyTorch twins.
+ */
 final class TorchInit {
 
   private TorchInit() {}
@@ -15,7 +18,8 @@ final class TorchInit {
    */
   static <B extends Block> B uniformFanIn(B block, long fanIn) {
     float bound = (float) (1.0 / Math.sqrt(fanIn));
-    Initializer uniform = (manager, shape, dataType) -> manager.randomUniform(-bound, bound, shape, dataType);
+    Initializer uniform =
+        (manager, shape, dataType) -> manager.randomUniform(-bound, bound, shape, dataType);
     block.setInitializer(uniform, Parameter.Type.WEIGHT);
     block.setInitializer(uniform, Parameter.Type.BIAS);
     return block;

@@ -11,8 +11,9 @@ public enum GradientTarget {
     return switch (value) {
       case "logit" -> LOGIT;
       case "ce" -> CE;
-      default -> throw new IllegalArgumentException(
-          "igd.igd.gradient-target must be logit or ce, was '" + value + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "igd.igd.gradient-target must be logit or ce, was '" + value + "'");
     };
   }
 }

@@ -16,12 +16,14 @@ public final class IgdLoss {
    */
   public record Terms(NDArray total, NDArray ce, NDArray cos) {
     StepTerms values() {
-      return new StepTerms(StepTerms.scalar(total), StepTerms.scalar(ce), StepTerms.scalar(cos), Double.NaN);
+      return new StepTerms(
+          StepTerms.scalar(total), StepTerms.scalar(ce), StepTerms.scalar(cos), Double.NaN);
     }
   }
 
   /** g_T = ∇_x s_T(x, y): the frozen teacher in inference mode, no graph. */
-  public static NDArray teacherGradient(GradientModel teacher, NDArray x, NDArray labels, GradientTarget target) {
+  public static NDArray teacherGradient(
+      GradientModel teacher, NDArray x, NDArray labels, GradientTarget target) {
     return teacher.inputGradient(x, IgdStep.objective(target, labels), false, false);
   }
 
@@ -33,9 +35,14 @@ public final class IgdLoss {
    * student in training mode. Call inside a gradient collector.
    */
   public static Alignment alignment(
-      GradientModel student, NDArray gradientAt, NDArray labels, NDArray teacherGradient, IgdSettings igd) {
+      GradientModel student,
+      NDArray gradientAt,
+      NDArray labels,
+      NDArray teacherGradient,
+      IgdSettings igd) {
     NDArray studentGradient =
-        student.inputGradient(gradientAt, IgdStep.objective(igd.gradientTarget(), labels), true, true);
+        student.inputGradient(
+            gradientAt, IgdStep.objective(igd.gradientTarget(), labels), true, true);
     NDArray cos = Losses.cosineSimilarity(studentGradient, teacherGradient).mean();
     // Float scalars: a 0-dim float32 array combined with a Java double becomes float64.
     return new Alignment(cos, cos.neg().add(1f).mul((float) igd.lambda()));
@@ -46,7 +53,12 @@ public final class IgdLoss {
    * gradient collector.
    */
   public static Terms terms(
-      GradientModel student, NDArray xAdv, NDArray gradientAt, NDArray labels, NDArray teacherGradient, IgdSettings igd) {
+      GradientModel student,
+      NDArray xAdv,
+      NDArray gradientAt,
+      NDArray labels,
+      NDArray teacherGradient,
+      IgdSettings igd) {
     NDArray ce = Losses.crossEntropy(student.logits(xAdv, true), labels).mean();
     Alignment alignment = alignment(student, gradientAt, labels, teacherGradient, igd);
     return new Terms(ce.add(alignment.penalty()), ce, alignment.cos());

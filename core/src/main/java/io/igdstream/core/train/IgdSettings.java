@@ -5,9 +5,11 @@ package io.igdstream.core.train;
  *
  * @param lambda weight λ of the term (the paper uses 1–4)
  * @param gradientTarget what the input gradients differentiate (true-class logit or CE)
- * @param studentGradientAtClean take g_S at the clean x (default, like the teacher's) rather than at x_adv
+ * @param studentGradientAtClean take g_S at the clean x (default, like the teacher's) rather than
+ *     at x_adv
  */
-public record IgdSettings(double lambda, GradientTarget gradientTarget, boolean studentGradientAtClean) {
+public record IgdSettings(
+    double lambda, GradientTarget gradientTarget, boolean studentGradientAtClean) {
 
   public IgdSettings {
     if (!(lambda >= 0)) {

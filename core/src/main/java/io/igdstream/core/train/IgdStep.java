@@ -11,11 +11,11 @@ import io.igdstream.core.model.Objective;
 import io.igdstream.core.model.Objectives;
 
 /**
- * Input Gradient Distillation (Chen, Dong, Xie 2023, arXiv 2305.09305):
- * L(θ) = CE(f_θ(x_adv), y) + λ · mean_i [1 − cos(g_S,i, g_T,i)], with g_T the frozen teacher's
- * input gradient at the clean x and g_S the student's, taken with create_graph so the cosine term
- * is differentiated through it (double backprop). The pieces are the attack, {@link
- * IgdLoss#teacherGradient} and {@link IgdLoss#terms}; this class only orders them.
+ * Input Gradient Distillation (Chen, Dong, Xie 2023, arXiv 2305.09305): L(θ) = CE(f_θ(x_adv), y) +
+ * λ · mean_i [1 − cos(g_S,i, g_T,i)], with g_T the frozen teacher's input gradient at the clean x
+ * and g_S the student's, taken with create_graph so the cosine term is differentiated through it
+ * (double backprop). The pieces are the attack, {@link IgdLoss#teacherGradient} and {@link
+ * IgdLoss#terms}; this class only orders them.
  */
 public final class IgdStep implements TrainingStep {
 
@@ -25,7 +25,8 @@ public final class IgdStep implements TrainingStep {
   private final IgdSettings igd;
   private final Sgd sgd;
 
-  public IgdStep(Classifier student, GradientModel teacher, Attack attack, IgdSettings igd, Sgd sgd) {
+  public IgdStep(
+      Classifier student, GradientModel teacher, Attack attack, IgdSettings igd, Sgd sgd) {
     this.student = student;
     this.teacher = teacher;
     this.attack = attack;
@@ -47,7 +48,8 @@ public final class IgdStep implements TrainingStep {
    * The step on a ready x_adv and teacher gradient (what the streaming trainer receives): CE on
    * x_adv, the student gradient with create_graph, the cosine term, one backward, one update.
    */
-  public StepTerms trainOn(NDArray x, NDArray xAdv, NDArray labels, NDArray teacherGradient, double learningRate) {
+  public StepTerms trainOn(
+      NDArray x, NDArray xAdv, NDArray labels, NDArray teacherGradient, double learningRate) {
     StepTerms terms;
     try (NDManager scope = x.getManager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -62,6 +64,8 @@ public final class IgdStep implements TrainingStep {
   }
 
   static Objective objective(GradientTarget target, NDArray labels) {
-    return target == GradientTarget.LOGIT ? Objectives.trueClassLogit(labels) : Objectives.crossEntropy(labels);
+    return target == GradientTarget.LOGIT
+        ? Objectives.trueClassLogit(labels)
+        : Objectives.crossEntropy(labels);
   }
 }

@@ -3,9 +3,9 @@ package io.igdstream.core.train;
 import java.util.Map;
 
 /**
- * The learning rate at each step. Multi-step is a pure function of the step; plateau keeps a
- * little state (current rate, best loss, epochs without improvement) that checkpoints carry, so a
- * resumed run decays exactly when the uninterrupted one would.
+ * The learning rate at each step. Multi-step is a pure function of the step; plateau keeps a little
+ * state (current rate, best loss, epochs without improvement) that checkpoints carry, so a resumed
+ * run decays exactly when the uninterrupted one would.
  */
 public final class LearningRateSchedule {
 

@@ -14,8 +14,8 @@ import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.io.CheckpointException;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
-import io.igdstream.core.model.NativeMemory;
 import io.igdstream.core.model.ModelSpec;
+import io.igdstream.core.model.NativeMemory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +31,14 @@ public final class LocalTrainer {
 
   /** Where a run is, after each step. */
   public record Progress(
-      int epoch, int epochs, int batch, int batchesPerEpoch, long step, long totalSteps, double learningRate, StepTerms terms) {}
+      int epoch,
+      int epochs,
+      int batch,
+      int batchesPerEpoch,
+      long step,
+      long totalSteps,
+      double learningRate,
+      StepTerms terms) {}
 
   /** Hooks for progress display and logging; all called on the training thread. */
   public interface Listener {
@@ -66,7 +73,8 @@ public final class LocalTrainer {
       Map<String, String> runMetadata,
       Listener listener) {
     if (settings.method().needsTeacher() && teacher == null) {
-      throw new IllegalArgumentException("method " + settings.method().id() + " needs a teacher model");
+      throw new IllegalArgumentException(
+          "method " + settings.method().id() + " needs a teacher model");
     }
     this.settings = settings;
     this.architecture = architecture;
@@ -91,10 +99,17 @@ public final class LocalTrainer {
   public Classifier run() {
     ModelSpec spec = specOf(train);
     architecture.checkFits(spec.channels(), spec.height(), spec.width());
-    if (teacher != null && (!teacher.spec().equals(spec) || teacher.architecture() != architecture)) {
+    if (teacher != null
+        && (!teacher.spec().equals(spec) || teacher.architecture() != architecture)) {
       throw new IllegalArgumentException(
-          "the teacher is a " + teacher.architecture().id() + " for " + teacher.spec()
-              + " but the student is a " + architecture.id() + " for " + spec);
+          "the teacher is a "
+              + teacher.architecture().id()
+              + " for "
+              + teacher.spec()
+              + " but the student is a "
+              + architecture.id()
+              + " for "
+              + spec);
     }
     Classifier student = Classifier.create(architecture, spec, settings.seed());
     try (Sgd sgd = new Sgd(student.trainableParameters(), settings.sgd(), student.manager())) {
@@ -119,7 +134,8 @@ public final class LocalTrainer {
         globalStep = c.requireLong("step");
         epochLossSum = Double.parseDouble(c.require("epoch_loss_sum"));
         restoredSeconds = Double.parseDouble(c.metadata().getOrDefault("train_seconds", "0"));
-        listener.onMessage("resumed from checkpoint at step " + globalStep + " in " + checkpoints.directory());
+        listener.onMessage(
+            "resumed from checkpoint at step " + globalStep + " in " + checkpoints.directory());
       }
       listener.onStart(globalStep, totalSteps);
       long started = System.nanoTime();
@@ -136,13 +152,28 @@ public final class LocalTrainer {
         }
         if (!Double.isFinite(terms.total())) {
           throw new IllegalStateException(
-              "training diverged at step " + globalStep + " (loss " + terms.total()
-                  + "); lower igd.train.learning-rate (now " + settings.sgd().learningRate() + ")");
+              "training diverged at step "
+                  + globalStep
+                  + " (loss "
+                  + terms.total()
+                  + "); lower igd.train.learning-rate (now "
+                  + settings.sgd().learningRate()
+                  + ")");
         }
         globalStep++;
-        NativeMemory.releaseEvery(globalStep); // keeps resident memory flat (glibc holds freed tensors)
+        NativeMemory.releaseEvery(
+            globalStep); // keeps resident memory flat (glibc holds freed tensors)
         epochLossSum += terms.total();
-        listener.onStep(new Progress(epoch, settings.epochs(), batchIndex, perEpoch, globalStep, totalSteps, rate, terms));
+        listener.onStep(
+            new Progress(
+                epoch,
+                settings.epochs(),
+                batchIndex,
+                perEpoch,
+                globalStep,
+                totalSteps,
+                rate,
+                terms));
         boolean epochDone = globalStep % perEpoch == 0;
         if (epochDone) {
           double mean = epochLossSum / perEpoch;
@@ -152,7 +183,8 @@ public final class LocalTrainer {
         }
         trainSeconds = restoredSeconds + (System.nanoTime() - started) / 1e9;
         if (epochDone || globalStep % settings.checkpointEvery() == 0) {
-          checkpoints.save(checkpoint(student, sgd, schedule, globalStep, perEpoch, epochLossSum), globalStep);
+          checkpoints.save(
+              checkpoint(student, sgd, schedule, globalStep, perEpoch, epochLossSum), globalStep);
         }
       }
       trainSeconds = restoredSeconds + (System.nanoTime() - started) / 1e9;
@@ -167,25 +199,41 @@ public final class LocalTrainer {
     int channels = train.channels();
     return switch (settings.method()) {
       case NAT -> new NatStep(student, sgd);
-      case PGDAT -> new PgdatStep(student, new Pgd(settings.attack(channels, settings.attackConfig().trainSteps())), sgd);
-      case IGD -> new IgdStep(
-          student, teacher, new Pgd(settings.attack(channels, settings.attackConfig().trainSteps())), settings.igd(), sgd);
-      case TRADES, TRADES_IGD -> new TradesStep(
-          student,
-          new TradesPgd(settings.attack(channels, settings.attackConfig().trainSteps())),
-          settings.tradesBeta(),
-          settings.method() == TrainingMethod.TRADES_IGD ? teacher : null,
-          settings.igd(),
-          sgd);
+      case PGDAT ->
+          new PgdatStep(
+              student,
+              new Pgd(settings.attack(channels, settings.attackConfig().trainSteps())),
+              sgd);
+      case IGD ->
+          new IgdStep(
+              student,
+              teacher,
+              new Pgd(settings.attack(channels, settings.attackConfig().trainSteps())),
+              settings.igd(),
+              sgd);
+      case TRADES, TRADES_IGD ->
+          new TradesStep(
+              student,
+              new TradesPgd(settings.attack(channels, settings.attackConfig().trainSteps())),
+              settings.tradesBeta(),
+              settings.method() == TrainingMethod.TRADES_IGD ? teacher : null,
+              settings.igd(),
+              sgd);
     };
   }
 
   private Augmentation augmentation() {
-    return Augmentation.forSetting(settings.augmentation(), train.channels(), train.height(), train.width());
+    return Augmentation.forSetting(
+        settings.augmentation(), train.channels(), train.height(), train.width());
   }
 
   private Checkpoint checkpoint(
-      Classifier student, Sgd sgd, LearningRateSchedule schedule, long step, int batchesPerEpoch, double epochLossSum) {
+      Classifier student,
+      Sgd sgd,
+      LearningRateSchedule schedule,
+      long step,
+      int batchesPerEpoch,
+      double epochLossSum) {
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);
     meta.putAll(student.describe());
     meta.put("method", settings.method().id());
@@ -204,11 +252,19 @@ public final class LocalTrainer {
   private void checkCompatible(Checkpoint c, Classifier student) {
     checkpoints.checkSameRun(c, student.describe());
     for (String key : new String[] {"method", "seed"}) {
-      String expected = key.equals("method") ? settings.method().id() : Long.toString(settings.seed());
+      String expected =
+          key.equals("method") ? settings.method().id() : Long.toString(settings.seed());
       if (!expected.equals(c.metadata().get(key))) {
         throw new CheckpointException(
-            "checkpoint in " + checkpoints.directory() + " has " + key + " " + c.metadata().get(key)
-                + ", this run has " + expected + " (use another --out to start a new run)");
+            "checkpoint in "
+                + checkpoints.directory()
+                + " has "
+                + key
+                + " "
+                + c.metadata().get(key)
+                + ", this run has "
+                + expected
+                + " (use another --out to start a new run)");
       }
     }
   }

@@ -23,7 +23,8 @@ public final class NatStep implements TrainingStep {
     double ce;
     try (NDManager scope = x.getManager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray loss = Losses.crossEntropy(student.logits(Scoped.copy(x, scope), true), labels).mean();
+      NDArray loss =
+          Losses.crossEntropy(student.logits(Scoped.copy(x, scope), true), labels).mean();
       collector.backward(loss);
       ce = StepTerms.scalar(loss);
     }

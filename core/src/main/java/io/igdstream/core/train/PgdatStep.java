@@ -8,7 +8,10 @@ import io.igdstream.core.attack.Attack;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.Losses;
 
-/** PGD adversarial training (Madry et al.): x_adv = PGD(x) in inference mode, then minimise CE(f(x_adv), y). */
+/**
+ * PGD adversarial training (Madry et al.): x_adv = PGD(x) in inference mode, then minimise
+ * CE(f(x_adv), y).
+ */
 public final class PgdatStep implements TrainingStep {
 
   private final Classifier student;

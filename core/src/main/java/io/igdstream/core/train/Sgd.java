@@ -22,7 +22,9 @@ public final class Sgd implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> momentum = new LinkedHashMap<>();
 
-  /** @param parameters the trainable parameters by (PyTorch) name */
+  /**
+   * @param parameters the trainable parameters by (PyTorch) name
+   */
   public Sgd(Map<String, Parameter> parameters, SgdSettings settings, NDManager parent) {
     this.parameters = parameters;
     this.settings = settings;
@@ -42,7 +44,10 @@ public final class Sgd implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
               NDArray g = w.getGradient(); // a new handle on w.grad: close it with the scope
               g.attach(scope);
-              NDArray d = settings.weightDecay() == 0 ? g.mul(1) : inScope(w.mul(settings.weightDecay()), scope).add(g);
+              NDArray d =
+                  settings.weightDecay() == 0
+                      ? g.mul(1)
+                      : inScope(w.mul(settings.weightDecay()), scope).add(g);
               NDArray update = d;
               if (settings.momentum() > 0) {
                 NDArray b = momentum.get(entry.getKey());
@@ -81,7 +86,8 @@ public final class Sgd implements AutoCloseable {
     for (var entry : state.entrySet()) {
       Parameter p = parameters.get(entry.getKey());
       if (p == null) {
-        throw new IllegalArgumentException("optimizer state names unknown parameter '" + entry.getKey() + "'");
+        throw new IllegalArgumentException(
+            "optimizer state names unknown parameter '" + entry.getKey() + "'");
       }
       NDArray b = p.getArray().zerosLike();
       b.attach(manager);

@@ -11,7 +11,8 @@ public record SgdSettings(double learningRate, double momentum, double weightDec
 
   public SgdSettings {
     if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("igd.train.learning-rate must be > 0, was " + learningRate);
+      throw new IllegalArgumentException(
+          "igd.train.learning-rate must be > 0, was " + learningRate);
     }
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException("igd.train.momentum must be in [0, 1), was " + momentum);

@@ -23,7 +23,13 @@ public final class TradesStep implements TrainingStep {
   private final IgdSettings igd;
   private final Sgd sgd;
 
-  public TradesStep(Classifier student, TradesPgd attack, double beta, GradientModel teacher, IgdSettings igd, Sgd sgd) {
+  public TradesStep(
+      Classifier student,
+      TradesPgd attack,
+      double beta,
+      GradientModel teacher,
+      IgdSettings igd,
+      Sgd sgd) {
     if (!(beta >= 0)) {
       throw new IllegalArgumentException("trades.beta must be >= 0, was " + beta);
     }
@@ -42,7 +48,9 @@ public final class TradesStep implements TrainingStep {
       NDArray xs = Scoped.copy(x, scope);
       NDArray xAdv = attack.perturb(student, xs, labels, seed);
       NDArray teacherGradient =
-          teacher == null ? null : IgdLoss.teacherGradient(teacher, xs, labels, igd.gradientTarget());
+          teacher == null
+              ? null
+              : IgdLoss.teacherGradient(teacher, xs, labels, igd.gradientTarget());
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray logits = student.logits(xs, true);
         NDArray ce = Losses.crossEntropy(logits, labels).mean();
@@ -50,12 +58,14 @@ public final class TradesStep implements TrainingStep {
         NDArray total = ce.add(kl.mul((float) beta));
         double cos = Double.NaN;
         if (teacher != null) {
-          IgdLoss.Alignment alignment = IgdLoss.alignment(student, xs, labels, teacherGradient, igd);
+          IgdLoss.Alignment alignment =
+              IgdLoss.alignment(student, xs, labels, teacherGradient, igd);
           total = total.add(alignment.penalty());
           cos = StepTerms.scalar(alignment.cos());
         }
         collector.backward(total);
-        terms = new StepTerms(StepTerms.scalar(total), StepTerms.scalar(ce), cos, StepTerms.scalar(kl));
+        terms =
+            new StepTerms(StepTerms.scalar(total), StepTerms.scalar(ce), cos, StepTerms.scalar(kl));
       }
     }
     sgd.step(learningRate);

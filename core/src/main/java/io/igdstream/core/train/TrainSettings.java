@@ -25,7 +25,8 @@ public record TrainSettings(
     int evalBatchSize) {
 
   /** The attack keys as written; {@code NaN} eps/alpha mean "auto". */
-  public record AttackConfig(double eps, double alpha, int trainSteps, int evalSteps, boolean randomStart) {}
+  public record AttackConfig(
+      double eps, double alpha, int trainSteps, int evalSteps, boolean randomStart) {}
 
   public TrainSettings {
     if (epochs < 1) {
@@ -39,10 +40,12 @@ public record TrainSettings(
           "igd.train.augmentation must be auto, none or crop-flip, was '" + augmentation + "'");
     }
     if (checkpointEvery < 1) {
-      throw new IllegalArgumentException("igd.train.checkpoint-every must be >= 1, was " + checkpointEvery);
+      throw new IllegalArgumentException(
+          "igd.train.checkpoint-every must be >= 1, was " + checkpointEvery);
     }
     if (keepCheckpoints < 1) {
-      throw new IllegalArgumentException("igd.train.keep-checkpoints must be >= 1, was " + keepCheckpoints);
+      throw new IllegalArgumentException(
+          "igd.train.keep-checkpoints must be >= 1, was " + keepCheckpoints);
     }
     if (!(tradesBeta >= 0)) {
       throw new IllegalArgumentException("igd.trades.beta must be >= 0, was " + tradesBeta);
@@ -64,17 +67,26 @@ public record TrainSettings(
           TrainingMethod.of(root.getString(t + "method")),
           root.getInt(t + "epochs"),
           root.getInt(t + "batch-size"),
-          new SgdSettings(root.getDouble(t + "learning-rate"), root.getDouble(t + "momentum"), root.getDouble(t + "weight-decay")),
+          new SgdSettings(
+              root.getDouble(t + "learning-rate"),
+              root.getDouble(t + "momentum"),
+              root.getDouble(t + "weight-decay")),
           new ScheduleSettings(
-              root.getString(s + "kind"), root.getDoubleList(s + "milestones"), root.getDouble(s + "gamma"),
-              root.getInt(s + "patience"), root.getDouble(s + "threshold")),
+              root.getString(s + "kind"),
+              root.getDoubleList(s + "milestones"),
+              root.getDouble(s + "gamma"),
+              root.getInt(s + "patience"),
+              root.getDouble(s + "threshold")),
           root.getString(t + "augmentation"),
           root.getInt(t + "checkpoint-every"),
           root.getInt(t + "keep-checkpoints"),
           root.getLong(t + "seed"),
           new AttackConfig(
-              autoOrDouble(root, a + "eps"), autoOrDouble(root, a + "alpha"), root.getInt(a + "train-steps"),
-              root.getInt(a + "eval-steps"), root.getBoolean(a + "random-start")),
+              autoOrDouble(root, a + "eps"),
+              autoOrDouble(root, a + "alpha"),
+              root.getInt(a + "train-steps"),
+              root.getInt(a + "eval-steps"),
+              root.getBoolean(a + "random-start")),
           new IgdSettings(
               root.getDouble(i + "lambda"),
               GradientTarget.of(root.getString(i + "gradient-target")),
@@ -101,7 +113,8 @@ public record TrainSettings(
     try {
       return c.getDouble(key);
     } catch (ConfigException.WrongType e) {
-      throw new IllegalArgumentException(key + " must be a number or auto, was " + c.getValue(key).render());
+      throw new IllegalArgumentException(
+          key + " must be a number or auto, was " + c.getValue(key).render());
     }
   }
 
@@ -109,8 +122,9 @@ public record TrainSettings(
     return switch (value) {
       case "clean" -> true;
       case "adversarial" -> false;
-      default -> throw new IllegalArgumentException(
-          "igd.igd.student-gradient-at must be clean or adversarial, was '" + value + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "igd.igd.student-gradient-at must be clean or adversarial, was '" + value + "'");
     };
   }
 }

@@ -40,7 +40,9 @@ public enum TrainingMethod {
       }
     }
     throw new IllegalArgumentException(
-        "unknown method '" + id + "', expected one of "
+        "unknown method '"
+            + id
+            + "', expected one of "
             + Arrays.stream(values()).map(TrainingMethod::id).collect(Collectors.joining(", ")));
   }
 }

@@ -60,8 +60,11 @@ class AttackInvariantsTest {
       NDArray xAdv = attack.perturb(model, x, y, 7);
       assertArrayEquals(x.getShape().getShape(), xAdv.getShape().getShape());
       assertEquals(x.getDataType(), xAdv.getDataType());
-      assertTrue(xAdv.sub(x).abs().max().getFloat() <= EPS + 1e-6, attack.name() + " left the eps ball");
-      assertTrue(xAdv.min().getFloat() >= 0f && xAdv.max().getFloat() <= 1f, attack.name() + " left [0, 1]");
+      assertTrue(
+          xAdv.sub(x).abs().max().getFloat() <= EPS + 1e-6, attack.name() + " left the eps ball");
+      assertTrue(
+          xAdv.min().getFloat() >= 0f && xAdv.max().getFloat() <= 1f,
+          attack.name() + " left [0, 1]");
       assertTrue(xAdv.sub(x).abs().max().getFloat() > EPS / 2, attack.name() + " did not move");
       xAdv.close();
     }
@@ -76,8 +79,11 @@ class AttackInvariantsTest {
     assertTrue(adversarial > clean, attack.name() + ": CE " + adversarial + " <= clean " + clean);
     double cleanAccuracy = accuracy(x);
     double robustAccuracy = accuracy(xAdv);
-    assertTrue(cleanAccuracy > 0.6, "the fixture model should have learnt something: " + cleanAccuracy);
-    assertTrue(robustAccuracy <= cleanAccuracy, attack.name() + ": robust " + robustAccuracy + " > clean " + cleanAccuracy);
+    assertTrue(
+        cleanAccuracy > 0.6, "the fixture model should have learnt something: " + cleanAccuracy);
+    assertTrue(
+        robustAccuracy <= cleanAccuracy,
+        attack.name() + ": robust " + robustAccuracy + " > clean " + cleanAccuracy);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -91,13 +97,18 @@ class AttackInvariantsTest {
   @Test
   void randomStartDependsOnTheSeed() {
     Pgd pgd = new Pgd(new PgdSettings(EPS, 0.01, 2, true));
-    assertFalse(java.util.Arrays.equals(pgd.perturb(model, x, y, 1).toFloatArray(), pgd.perturb(model, x, y, 2).toFloatArray()));
+    assertFalse(
+        java.util.Arrays.equals(
+            pgd.perturb(model, x, y, 1).toFloatArray(),
+            pgd.perturb(model, x, y, 2).toFloatArray()));
   }
 
   @Test
   void oneStepPgdWithoutRandomStartIsFgsm() {
-    // δ₀ = 0, one step of size ε: clip(x + ε·sign(∇CE)) — exactly FGSM (x ∈ [0, 1], so the clip's gradient mask is 1).
-    float[] pgd = new Pgd(new PgdSettings(EPS, EPS, 1, false)).perturb(model, x, y, 0).toFloatArray();
+    // δ₀ = 0, one step of size ε: clip(x + ε·sign(∇CE)) — exactly FGSM (x ∈ [0, 1], so the clip's
+    // gradient mask is 1).
+    float[] pgd =
+        new Pgd(new PgdSettings(EPS, EPS, 1, false)).perturb(model, x, y, 0).toFloatArray();
     float[] fgsm = new Fgsm(EPS).perturb(model, x, y, 0).toFloatArray();
     assertArrayEquals(fgsm, pgd, 1e-7f);
   }
@@ -123,10 +134,12 @@ class AttackInvariantsTest {
 
   @Test
   void invalidSettingsAreRejectedByName() {
-    for (Runnable bad : List.<Runnable>of(
-        () -> new PgdSettings(-0.1, 0.01, 10, true), () -> new PgdSettings(0.1, 0, 10, true),
-        () -> new PgdSettings(0.1, 0.01, 0, true), () -> new Fgsm(-1))) {
-      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, bad::run);
+    for (Runnable bad :
+        List.<Runnable>of(
+            () -> new PgdSettings(-0.1, 0.01, 10, true), () -> new PgdSettings(0.1, 0, 10, true),
+            () -> new PgdSettings(0.1, 0.01, 0, true), () -> new Fgsm(-1))) {
+      IllegalArgumentException e =
+          org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, bad::run);
       assertTrue(e.getMessage().matches("(eps|alpha|steps) must be .*"), e.getMessage());
     }
   }

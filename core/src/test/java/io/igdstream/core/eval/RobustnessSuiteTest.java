@@ -47,11 +47,14 @@ class RobustnessSuiteTest {
   }
 
   private static RobustnessSuite suite(Set<SuiteTest> tests, long seed) {
-    return new RobustnessSuite(new RobustnessSuite.Settings(tests, 20, seed, new PgdSettings(0.1, 0.01, 5, true), 3));
+    return new RobustnessSuite(
+        new RobustnessSuite.Settings(tests, 20, seed, new PgdSettings(0.1, 0.01, 5, true), 3));
   }
 
   private static List<RobustnessSuite.Entry> both() {
-    return List.of(new RobustnessSuite.Entry("first", "nat", first), new RobustnessSuite.Entry("second", "nat", second));
+    return List.of(
+        new RobustnessSuite.Entry("first", "nat", first),
+        new RobustnessSuite.Entry("second", "nat", second));
   }
 
   private static boolean[] correct(Classifier model) {
@@ -63,7 +66,8 @@ class RobustnessSuiteTest {
 
   @Test
   void errorRatesAreOverTheImagesEveryModelGetsRight() {
-    RobustnessReport report = suite(Set.of(SuiteTest.values()), 0).run("fixture", test, both(), (t, d, n) -> {});
+    RobustnessReport report =
+        suite(Set.of(SuiteTest.values()), 0).run("fixture", test, both(), (t, d, n) -> {});
     boolean[] a = correct(first);
     boolean[] b = correct(second);
     int joint = 0;
@@ -77,7 +81,9 @@ class RobustnessSuiteTest {
     ModelResult r = report.models().get(0);
     assertEquals((double) correctFirst / test.size(), r.cleanAccuracy(), 1e-12);
     assertTrue(r.pgd20Accuracy() <= r.cleanAccuracy());
-    assertTrue(r.giniPixel() > 0 && r.giniPixel() < 1 && r.giniRegional() > 0 && r.giniRegional() < 1, r.toString());
+    assertTrue(
+        r.giniPixel() > 0 && r.giniPixel() < 1 && r.giniRegional() > 0 && r.giniRegional() < 1,
+        r.toString());
     assertEquals(joint, r.giniPixelSamples().length);
     assertEquals(3, r.saliencyExamples().size());
     assertEquals(Corruptions.names(), List.copyOf(r.corruptions().keySet()));
@@ -92,7 +98,8 @@ class RobustnessSuiteTest {
 
   @Test
   void sameSeedSameReport() {
-    Set<SuiteTest> tests = Set.of(SuiteTest.PGD, SuiteTest.INA, SuiteTest.RN, SuiteTest.CORRUPTIONS);
+    Set<SuiteTest> tests =
+        Set.of(SuiteTest.PGD, SuiteTest.INA, SuiteTest.RN, SuiteTest.CORRUPTIONS);
     ModelResult a = suite(tests, 5).run("fixture", test, both(), (t, d, n) -> {}).models().get(1);
     ModelResult b = suite(tests, 5).run("fixture", test, both(), (t, d, n) -> {}).models().get(1);
     assertEquals(a.pgd20Accuracy(), b.pgd20Accuracy());
@@ -124,33 +131,46 @@ class RobustnessSuiteTest {
       }
     }
     Set<Integer> asked = new HashSet<>();
-    CorruptedImages unchanged = (k, severity, index, src, srcOffset, dst, dstOffset, c, h, w) -> {
-      asked.add(index);
-      System.arraycopy(src, srcOffset, dst, dstOffset, c * h * w);
-    };
+    CorruptedImages unchanged =
+        (k, severity, index, src, srcOffset, dst, dstOffset, c, h, w) -> {
+          asked.add(index);
+          System.arraycopy(src, srcOffset, dst, dstOffset, c * h * w);
+        };
     RobustnessReport report =
-        suite(Set.of(SuiteTest.CORRUPTIONS), 0).run("fixture", test, both(), (t, d, n) -> {}, unchanged);
+        suite(Set.of(SuiteTest.CORRUPTIONS), 0)
+            .run("fixture", test, both(), (t, d, n) -> {}, unchanged);
     assertEquals(joint, asked);
     for (ModelResult r : report.models()) {
       assertEquals(Corruptions.names(), List.copyOf(r.corruptions().keySet()));
-      r.corruptions().values().forEach(bySeverity -> {
-        assertEquals(Set.of(1, 2, 3, 4, 5), bySeverity.keySet());
-        bySeverity.values().forEach(rate -> assertEquals(0.0, rate));
-      });
+      r.corruptions()
+          .values()
+          .forEach(
+              bySeverity -> {
+                assertEquals(Set.of(1, 2, 3, 4, 5), bySeverity.keySet());
+                bySeverity.values().forEach(rate -> assertEquals(0.0, rate));
+              });
       assertEquals(0.0, r.corruptionMean());
     }
   }
 
   @Test
   void aNullCorruptedImagesIsRejected() {
-    NullPointerException e = assertThrows(NullPointerException.class,
-        () -> suite(Set.of(SuiteTest.CLEAN), 0).run("fixture", test, both(), (t, d, n) -> {}, null));
+    NullPointerException e =
+        assertThrows(
+            NullPointerException.class,
+            () ->
+                suite(Set.of(SuiteTest.CLEAN), 0)
+                    .run("fixture", test, both(), (t, d, n) -> {}, null));
     assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
   }
 
   @Test
   void onlyTheChosenTestsRun() {
-    ModelResult r = suite(Set.of(SuiteTest.CLEAN), 0).run("fixture", test, both(), (t, d, n) -> {}).models().get(0);
+    ModelResult r =
+        suite(Set.of(SuiteTest.CLEAN), 0)
+            .run("fixture", test, both(), (t, d, n) -> {})
+            .models()
+            .get(0);
     assertNull(r.pgd20Accuracy());
     assertNull(r.giniPixel());
     assertNull(r.inaAdd());
@@ -160,16 +180,22 @@ class RobustnessSuiteTest {
 
   @Test
   void unknownTestNamesAreRejectedWithTheValidOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SuiteTest.parse("clean,gini,fgsm"));
-    assertTrue(e.getMessage().contains("unknown test 'fgsm'") && e.getMessage().contains(SuiteTest.all()), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SuiteTest.parse("clean,gini,fgsm"));
+    assertTrue(
+        e.getMessage().contains("unknown test 'fgsm'") && e.getMessage().contains(SuiteTest.all()),
+        e.getMessage());
     assertEquals(Set.of(SuiteTest.CLEAN, SuiteTest.GINI), SuiteTest.parse("gini"));
   }
 
   @Test
   void anEmptyJointCorrectSubsetIsAnError() {
-    // All weights zero: every logit is 0, so the model always predicts class 0. Keep only images of other classes.
-    try (Classifier constant = Classifier.create(Architecture.SMALL_CNN, new ModelSpec(1, 28, 28, 10), 3)) {
-      Autograd.noGrad(() -> constant.pytorchParameters().values().forEach(p -> p.getArray().muli(0)));
+    // All weights zero: every logit is 0, so the model always predicts class 0. Keep only images of
+    // other classes.
+    try (Classifier constant =
+        Classifier.create(Architecture.SMALL_CNN, new ModelSpec(1, 28, 28, 10), 3)) {
+      Autograd.noGrad(
+          () -> constant.pytorchParameters().values().forEach(p -> p.getArray().muli(0)));
       int n = 0;
       for (int label : test.labels()) {
         n += label != 0 ? 1 : 0;
@@ -178,22 +204,40 @@ class RobustnessSuiteTest {
       int[] labels = new int[n];
       for (int i = 0, j = 0; i < test.size(); i++) {
         if (test.labels()[i] != 0) {
-          System.arraycopy(test.pixels(), i * test.imageSize(), pixels, j * test.imageSize(), test.imageSize());
+          System.arraycopy(
+              test.pixels(), i * test.imageSize(), pixels, j * test.imageSize(), test.imageSize());
           labels[j++] = test.labels()[i];
         }
       }
       Dataset noClassZero = new Dataset("no-zero", 1, 28, 28, test.classes(), pixels, labels);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> suite(Set.of(SuiteTest.GINI), 0)
-          .run("no-zero", noClassZero, List.of(new RobustnessSuite.Entry("constant", "none", constant)), (t, d, k) -> {}));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  suite(Set.of(SuiteTest.GINI), 0)
+                      .run(
+                          "no-zero",
+                          noClassZero,
+                          List.of(new RobustnessSuite.Entry("constant", "none", constant)),
+                          (t, d, k) -> {}));
       assertTrue(e.getMessage().contains("joint-correct subset is empty"), e.getMessage());
     }
   }
 
   @Test
   void aModelForOtherImagesIsRejected() {
-    try (Classifier rgb = Classifier.create(Architecture.SMALL_CNN, new ModelSpec(3, 28, 28, 10), 3)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> suite(Set.of(SuiteTest.CLEAN), 0)
-          .run("fixture", test, List.of(new RobustnessSuite.Entry("rgb", "nat", rgb)), (t, d, k) -> {}));
+    try (Classifier rgb =
+        Classifier.create(Architecture.SMALL_CNN, new ModelSpec(3, 28, 28, 10), 3)) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  suite(Set.of(SuiteTest.CLEAN), 0)
+                      .run(
+                          "fixture",
+                          test,
+                          List.of(new RobustnessSuite.Entry("rgb", "nat", rgb)),
+                          (t, d, k) -> {}));
       assertTrue(e.getMessage().contains("rgb: the model takes"), e.getMessage());
     }
   }

@@ -35,6 +35,7 @@ class CheckpointDirectoryTest {
 
   /** Damaged files skipped across the tests, for the reliability table's summary line. */
   private static int skipped;
+
   private static int tests;
 
   @AfterEach
@@ -45,9 +46,14 @@ class CheckpointDirectoryTest {
 
   @AfterAll
   static void summary() {
-    System.out.println("CheckpointDirectoryTest: " + skipped + " damaged checkpoint files (truncated, random bytes, not a"
-        + " checkpoint) skipped for the newest good one with a warning naming each, and a half-written temp file left by"
-        + " a crash before its rename ignored, over " + tests + " cases");
+    System.out.println(
+        "CheckpointDirectoryTest: "
+            + skipped
+            + " damaged checkpoint files (truncated, random bytes, not a"
+            + " checkpoint) skipped for the newest good one with a warning naming each, and a half-written temp file left by"
+            + " a crash before its rename ignored, over "
+            + tests
+            + " cases");
   }
 
   @Test
@@ -57,12 +63,15 @@ class CheckpointDirectoryTest {
     // what Safetensors.write leaves when killed before its rename: a hidden, half-written temp file
     byte[] whole = Files.readAllBytes(checkpoints.save(at(2), 2));
     Files.delete(root.resolve(name(2)));
-    Files.write(root.resolve("." + name(2) + ".123456789.tmp"), Arrays.copyOf(whole, whole.length / 3));
+    Files.write(
+        root.resolve("." + name(2) + ".123456789.tmp"), Arrays.copyOf(whole, whole.length / 3));
 
     Optional<Checkpoint> latest = checkpoints.latest(warnings::add);
 
     assertEquals(1, stepOf(latest));
-    assertEquals(List.of(good.getFileName().toString()), fileNames(root).stream().filter(n -> !n.startsWith(".")).toList());
+    assertEquals(
+        List.of(good.getFileName().toString()),
+        fileNames(root).stream().filter(n -> !n.startsWith(".")).toList());
     assertTrue(warnings.isEmpty(), "a temp file is not a checkpoint: " + warnings);
   }
 

@@ -28,7 +28,8 @@ class GiniTest {
 
   @Test
   void handComputedCase() {
-    // [1, 2, 3, 4]: n = 4, Σa = 10, Σ(2i − 5)·a₍ᵢ₎ = −3·1 − 1·2 + 1·3 + 3·4 = 10 → G = 10 / (4·10) = 0.25.
+    // [1, 2, 3, 4]: n = 4, Σa = 10, Σ(2i − 5)·a₍ᵢ₎ = −3·1 − 1·2 + 1·3 + 3·4 = 10 → G = 10 / (4·10)
+    // = 0.25.
     assertEquals(0.25, Gini.of(new float[] {1, 2, 3, 4}), 1e-12);
     // [0, 0, 0, 5, 5]: Σa = 10, Σ(2i − 6)·a₍ᵢ₎ = 2·5 + 4·5 = 30 → G = 30 / (5·10) = 0.6.
     assertEquals(0.6, Gini.of(new float[] {5, 0, 0, 5, 0}), 1e-12);
@@ -109,7 +110,8 @@ class GiniTest {
     float[] map = new float[32];
     java.util.Arrays.fill(map, 0, 16, 1f);
     map[16 + 15] = 8f;
-    assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0, 0, 2}, Gini.regionalPool(map, 0, 2, 4, 4, 2), 0f);
+    assertArrayEquals(
+        new float[] {1, 1, 1, 1, 0, 0, 0, 2}, Gini.regionalPool(map, 0, 2, 4, 4, 2), 0f);
   }
 
   @Test
@@ -124,9 +126,11 @@ class GiniTest {
   @Test
   void rejectsBadShapes() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Gini.regionalPool(new float[4], 0, 1, 2, 2, 0));
+        assertThrows(
+            IllegalArgumentException.class, () -> Gini.regionalPool(new float[4], 0, 1, 2, 2, 0));
     assertEquals("block must be >= 1, was 0", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Gini.blockFor(0, 5));
-    assertThrows(IndexOutOfBoundsException.class, () -> Gini.regionalPool(new float[4], 1, 1, 2, 2, 2));
+    assertThrows(
+        IndexOutOfBoundsException.class, () -> Gini.regionalPool(new float[4], 1, 1, 2, 2, 2));
   }
 }

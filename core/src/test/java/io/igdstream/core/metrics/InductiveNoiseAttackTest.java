@@ -21,12 +21,16 @@ class InductiveNoiseAttackTest {
 
   @Test
   void budgetIsFloorOfSizeTimesFraction() {
-    // 784·t for t = 0.002 … 0.020: 1.568, 3.136, 4.704, 6.272, 7.84, 9.408, 10.976, 12.544, 14.112, 15.68
+    // 784·t for t = 0.002 … 0.020: 1.568, 3.136, 4.704, 6.272, 7.84, 9.408, 10.976, 12.544, 14.112,
+    // 15.68
     int[] expected = {1, 3, 4, 6, 7, 9, 10, 12, 14, 15};
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], InductiveNoiseAttack.budget(SIZE, InductiveNoiseAttack.DEFAULT_FRACTIONS[i]));
+      assertEquals(
+          expected[i],
+          InductiveNoiseAttack.budget(SIZE, InductiveNoiseAttack.DEFAULT_FRACTIONS[i]));
     }
-    assertEquals(29, InductiveNoiseAttack.budget(100, 0.29)); // 100 × 0.29 = 28.999999999999996 in double
+    assertEquals(
+        29, InductiveNoiseAttack.budget(100, 0.29)); // 100 × 0.29 = 28.999999999999996 in double
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> InductiveNoiseAttack.budget(SIZE, 1.5));
     assertEquals("fraction t must be in [0, 1], was 1.5", e.getMessage());
@@ -45,7 +49,8 @@ class InductiveNoiseAttackTest {
         assertEquals(k, count(mask), "mask at t = " + t);
       }
       for (Variant v : Variant.values()) {
-        float[] out = InductiveNoiseAttack.perturb(x, saliency, SIZE, 2, t, v, 3, new long[] {0, 1});
+        float[] out =
+            InductiveNoiseAttack.perturb(x, saliency, SIZE, 2, t, v, 3, new long[] {0, 1});
         for (int s = 0; s < 2; s++) {
           boolean[] mask = InductiveNoiseAttack.mask(saliency, s * SIZE, SIZE, t);
           int changed = 0;
@@ -62,7 +67,8 @@ class InductiveNoiseAttackTest {
 
   @Test
   void picksTheLargestSignedSaliency() {
-    // Sorted by signed value: 3 (idx 2), 3 (idx 7), 2 (idx 4), 0.2, 0.1, 0, −1, −5. k = ⌊8 × 0.375⌋ = 3
+    // Sorted by signed value: 3 (idx 2), 3 (idx 7), 2 (idx 4), 0.2, 0.1, 0, −1, −5. k = ⌊8 × 0.375⌋
+    // = 3
     // → {2, 7, 4}; the −5 at idx 1 has the largest magnitude but the wrong sign.
     float[] saliency = {0.1f, -5f, 3f, 0.2f, 2f, -1f, 0f, 3f};
     boolean[] mask = InductiveNoiseAttack.mask(saliency, 0, 8, 0.375);
@@ -76,14 +82,18 @@ class InductiveNoiseAttackTest {
   @Test
   void addAndReplaceFollowTheirFormulas() {
     // x = [0.2, 0.9, 0.5, 0.0], saliency = [1, 4, 3, 2], t = 0.5 → k = 2, M = {1, 2}.
-    // ADD: x′ = [0.2, clip(0.9 + ε₁), clip(0.5 + ε₂), 0.0]; REPLACE: x′ = [0.2, clip(ε₁), clip(ε₂), 0.0].
+    // ADD: x′ = [0.2, clip(0.9 + ε₁), clip(0.5 + ε₂), 0.0]; REPLACE: x′ = [0.2, clip(ε₁), clip(ε₂),
+    // 0.0].
     float[] x = {0.2f, 0.9f, 0.5f, 0.0f};
     float[] saliency = {1, 4, 3, 2};
     long seed = 11;
     long id = 17;
     float[] eps = InductiveNoiseAttack.noise(seed, id, 4);
-    float[] add = InductiveNoiseAttack.perturb(x, saliency, 4, 1, 0.5, Variant.ADD, seed, new long[] {id});
-    float[] replace = InductiveNoiseAttack.perturb(x, saliency, 4, 1, 0.5, Variant.REPLACE, seed, new long[] {id});
+    float[] add =
+        InductiveNoiseAttack.perturb(x, saliency, 4, 1, 0.5, Variant.ADD, seed, new long[] {id});
+    float[] replace =
+        InductiveNoiseAttack.perturb(
+            x, saliency, 4, 1, 0.5, Variant.REPLACE, seed, new long[] {id});
     assertArrayEquals(new float[] {0.2f, clip(0.9f + eps[1]), clip(0.5f + eps[2]), 0.0f}, add, 0f);
     assertArrayEquals(new float[] {0.2f, clip(eps[1]), clip(eps[2]), 0.0f}, replace, 0f);
   }
@@ -97,7 +107,8 @@ class InductiveNoiseAttackTest {
     }
     float[] saliency = gaussian(random, x.length);
     for (Variant v : Variant.values()) {
-      float[] out = InductiveNoiseAttack.perturb(x, saliency, SIZE, 4, 0.2, v, 1, new long[] {0, 1, 2, 3});
+      float[] out =
+          InductiveNoiseAttack.perturb(x, saliency, SIZE, 4, 0.2, v, 1, new long[] {0, 1, 2, 3});
       for (float value : out) {
         assertTrue(value >= 0f && value <= 1f, v + " gave " + value);
       }
@@ -110,15 +121,24 @@ class InductiveNoiseAttackTest {
     Arrays.fill(x, 0.5f);
     float[] saliency = gaussian(new Random(2), 2 * SIZE);
     System.arraycopy(saliency, 0, saliency, SIZE, SIZE); // both images: same saliency
-    float[] a = InductiveNoiseAttack.perturb(x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 9, new long[] {4, 5});
-    float[] b = InductiveNoiseAttack.perturb(x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 9, new long[] {4, 5});
+    float[] a =
+        InductiveNoiseAttack.perturb(
+            x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 9, new long[] {4, 5});
+    float[] b =
+        InductiveNoiseAttack.perturb(
+            x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 9, new long[] {4, 5});
     assertArrayEquals(a, b, 0f, "same seed, same output");
     assertFalse(
         Arrays.equals(Arrays.copyOfRange(a, 0, SIZE), Arrays.copyOfRange(a, SIZE, 2 * SIZE)),
         "different sample ids must get different noise");
-    float[] swapped = InductiveNoiseAttack.perturb(x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 9, new long[] {5, 4});
-    assertArrayEquals(Arrays.copyOfRange(a, 0, SIZE), Arrays.copyOfRange(swapped, SIZE, 2 * SIZE), 0f);
-    float[] otherSeed = InductiveNoiseAttack.perturb(x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 10, new long[] {4, 5});
+    float[] swapped =
+        InductiveNoiseAttack.perturb(
+            x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 9, new long[] {5, 4});
+    assertArrayEquals(
+        Arrays.copyOfRange(a, 0, SIZE), Arrays.copyOfRange(swapped, SIZE, 2 * SIZE), 0f);
+    float[] otherSeed =
+        InductiveNoiseAttack.perturb(
+            x, saliency, SIZE, 2, 0.02, Variant.REPLACE, 10, new long[] {4, 5});
     assertFalse(Arrays.equals(a, otherSeed), "a different run seed must give different noise");
   }
 
@@ -127,7 +147,9 @@ class InductiveNoiseAttackTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> InductiveNoiseAttack.perturb(new float[8], new float[8], 4, 2, 0.5, Variant.ADD, 0, new long[] {0}));
+            () ->
+                InductiveNoiseAttack.perturb(
+                    new float[8], new float[8], 4, 2, 0.5, Variant.ADD, 0, new long[] {0}));
     assertEquals("sampleIds must hold n = 2 ids, was 1", e.getMessage());
   }
 
@@ -158,15 +180,20 @@ class InductiveNoiseAttackTest {
       assertEquals(fractions.length, model.forwardCalls);
       assertEquals(n, result.samples());
       for (int f = 0; f < fractions.length; f++) {
-        float[] xp = InductiveNoiseAttack.perturb(pixels, saliency, size, n, fractions[f], Variant.ADD, 21, ids);
+        float[] xp =
+            InductiveNoiseAttack.perturb(
+                pixels, saliency, size, n, fractions[f], Variant.ADD, 21, ids);
         int expected = 0;
         for (int s = 0; s < n; s++) {
           expected += ToyModel.mean(xp, s * size, size) >= ToyModel.THRESHOLD ? 1 : 0;
         }
         assertEquals(expected, result.errors()[f], "t = " + fractions[f]);
       }
-      // Non-vacuous: adding N(0, 1) to 60% of the pixels moves some means across 0.6 and not others.
-      assertTrue(result.errors()[2] > 0 && result.errors()[2] < n, "errors " + Arrays.toString(result.errors()));
+      // Non-vacuous: adding N(0, 1) to 60% of the pixels moves some means across 0.6 and not
+      // others.
+      assertTrue(
+          result.errors()[2] > 0 && result.errors()[2] < n,
+          "errors " + Arrays.toString(result.errors()));
     }
   }
 

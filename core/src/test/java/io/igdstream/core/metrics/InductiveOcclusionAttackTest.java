@@ -14,19 +14,27 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** IOA of PROTOCOL.md §2: the squares and masks by hand, the search on a model with a known rule. */
+/**
+ * IOA of PROTOCOL.md §2: the squares and masks by hand, the search on a model with a known rule.
+ */
 class InductiveOcclusionAttackTest {
 
   @Test
   void squaresAreClippedAtTheImageEdges() {
     // (0,0), r = 2: rows [max(−2,0), min(2,8)) = [0,2), cols [0,2) → rows 0..1, cols 0..1.
-    assertEquals(rect(8, 8, 0, 2, 0, 2), set(InductiveOcclusionAttack.mask(8, 8, new int[] {0}, 1, 2)));
+    assertEquals(
+        rect(8, 8, 0, 2, 0, 2), set(InductiveOcclusionAttack.mask(8, 8, new int[] {0}, 1, 2)));
     // (7,7), r = 2: rows [5, min(9,8)) = [5,8) → rows 5..7, cols 5..7.
-    assertEquals(rect(8, 8, 5, 8, 5, 8), set(InductiveOcclusionAttack.mask(8, 8, new int[] {63}, 1, 2)));
+    assertEquals(
+        rect(8, 8, 5, 8, 5, 8), set(InductiveOcclusionAttack.mask(8, 8, new int[] {63}, 1, 2)));
     // (3,4), r = 1: rows [2,4), cols [3,5): 2×2 pixels, the square sits up-left of its centre.
-    assertEquals(rect(8, 8, 2, 4, 3, 5), set(InductiveOcclusionAttack.mask(8, 8, new int[] {3 * 8 + 4}, 1, 1)));
+    assertEquals(
+        rect(8, 8, 2, 4, 3, 5),
+        set(InductiveOcclusionAttack.mask(8, 8, new int[] {3 * 8 + 4}, 1, 1)));
     // r ≥ H covers everything only when i − r ≤ 0 and i + r ≥ H.
-    assertEquals(rect(8, 8, 0, 8, 0, 8), set(InductiveOcclusionAttack.mask(8, 8, new int[] {4 * 8 + 4}, 1, 4)));
+    assertEquals(
+        rect(8, 8, 0, 8, 0, 8),
+        set(InductiveOcclusionAttack.mask(8, 8, new int[] {4 * 8 + 4}, 1, 4)));
   }
 
   @Test
@@ -46,8 +54,12 @@ class InductiveOcclusionAttackTest {
     assertEquals(4, InductiveNoiseAttackTest.count(one));
     assertEquals(13, InductiveNoiseAttackTest.count(two)); // 4 + 9, disjoint
     assertEquals(0, InductiveNoiseAttackTest.count(none));
-    // Overlapping squares count once: (3,3) and (3,4) at r = 1 → rows [2,4) × cols [2,5) = 6 pixels.
-    assertEquals(6, InductiveNoiseAttackTest.count(InductiveOcclusionAttack.mask(8, 8, new int[] {27, 28}, 2, 1)));
+    // Overlapping squares count once: (3,3) and (3,4) at r = 1 → rows [2,4) × cols [2,5) = 6
+    // pixels.
+    assertEquals(
+        6,
+        InductiveNoiseAttackTest.count(
+            InductiveOcclusionAttack.mask(8, 8, new int[] {27, 28}, 2, 1)));
   }
 
   @Test
@@ -92,7 +104,8 @@ class InductiveOcclusionAttackTest {
     // A: x = 0, locations (0,0) then (7,7). n = 1: (0,0)'s square is r×r px, at most 16/64 = 0.25.
     //    n = 2 adds (7,7)'s (r+1)×(r+1): r = 3 → 9 + 16 = 25 px (0.39); r = 4 → 16 + 25 = 41 px
     //    (0.64) → fooled at (2, 4), stage 8.
-    // B: x = 0, location (3,3): r = 1..3 → 4, 16, 36 px (≤ 0.5625); r = 4 → rows, cols [0,7) = 49 px
+    // B: x = 0, location (3,3): r = 1..3 → 4, 16, 36 px (≤ 0.5625); r = 4 → rows, cols [0,7) = 49
+    // px
     //    (0.766) → fooled at (1, 4), stage 4.
     // C: x = 0.5, location (3,3): mean = 0.5 + 0.5·area/64 ≥ 0.6 iff area ≥ 12.8 → r = 2 (16 px)
     //    → fooled at (1, 2), stage 2.
@@ -111,7 +124,8 @@ class InductiveOcclusionAttackTest {
       NDArray y = m.create(new long[3]);
       Result result = InductiveOcclusionAttack.forImage(8, 8).run(model, x, y, 1.0f);
       assertEquals(
-          List.of(new Outcome(true, 2, 4, 8), new Outcome(true, 1, 4, 4), new Outcome(true, 1, 2, 2)),
+          List.of(
+              new Outcome(true, 2, 4, 8), new Outcome(true, 1, 4, 4), new Outcome(true, 1, 2, 2)),
           result.outcomes());
       assertEquals(3, result.errors());
       assertEquals(8, result.forwardCalls());
@@ -149,7 +163,14 @@ class InductiveOcclusionAttackTest {
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
-              () -> InductiveOcclusionAttack.forImage(8, 8).run(new ToyModel(new float[64]), x, m.create(new long[1]), new float[64], 1.5f));
+              () ->
+                  InductiveOcclusionAttack.forImage(8, 8)
+                      .run(
+                          new ToyModel(new float[64]),
+                          x,
+                          m.create(new long[1]),
+                          new float[64],
+                          1.5f));
       assertEquals("fill must be in [0, 1], was 1.5", e.getMessage());
     }
   }

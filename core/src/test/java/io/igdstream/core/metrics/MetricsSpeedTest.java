@@ -19,8 +19,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Prints how long the saliency metrics take for 1,000 28×28 images on a small-cnn (the 200 fixture
- * test images five times over, each copy its own sample id). Not a timed assertion. Run with
- * {@code mvn -o -pl core test -Dtest=MetricsSpeedTest -Digd.bench=true} (batch size: {@code
+ * test images five times over, each copy its own sample id). Not a timed assertion. Run with {@code
+ * mvn -o -pl core test -Dtest=MetricsSpeedTest -Digd.bench=true} (batch size: {@code
  * -Digd.bench.batch=250}).
  */
 @Tag("slow")
@@ -76,7 +76,8 @@ class MetricsSpeedTest {
           long f0 = System.nanoTime();
           for (int k = 0; k < 10; k++) {
             try (NDManager scope = m.newSubManager()) {
-              NDArray copy = Tensors.create(scope, Tensors.floats(b.x), b.x.getShape(), b.x.getDataType());
+              NDArray copy =
+                  Tensors.create(scope, Tensors.floats(b.x), b.x.getShape(), b.x.getDataType());
               Tensors.predictions(model.logits(copy, false));
             }
           }
@@ -86,17 +87,35 @@ class MetricsSpeedTest {
           long t1 = System.nanoTime();
           for (int i = 0; i < ids.length; i++) {
             pixelGini += Gini.of(saliency, i * size, size);
-            regionalGini += Gini.regional(saliency, i * size, test.channels(), test.height(), test.width(), block);
+            regionalGini +=
+                Gini.regional(
+                    saliency, i * size, test.channels(), test.height(), test.width(), block);
           }
           long t2 = System.nanoTime();
           FractionErrors a =
               InductiveNoiseAttack.errorCounts(
-                  model, b.x, b.y, saliency, b.sampleIds, InductiveNoiseAttack.DEFAULT_FRACTIONS, Variant.ADD, 1);
+                  model,
+                  b.x,
+                  b.y,
+                  saliency,
+                  b.sampleIds,
+                  InductiveNoiseAttack.DEFAULT_FRACTIONS,
+                  Variant.ADD,
+                  1);
           FractionErrors r =
               InductiveNoiseAttack.errorCounts(
-                  model, b.x, b.y, saliency, b.sampleIds, InductiveNoiseAttack.DEFAULT_FRACTIONS, Variant.REPLACE, 1);
+                  model,
+                  b.x,
+                  b.y,
+                  saliency,
+                  b.sampleIds,
+                  InductiveNoiseAttack.DEFAULT_FRACTIONS,
+                  Variant.REPLACE,
+                  1);
           long t3 = System.nanoTime();
-          FractionErrors rn = RandomNoise.errorCounts(model, b.x, b.y, b.sampleIds, RandomNoise.DEFAULT_FRACTIONS, 1);
+          FractionErrors rn =
+              RandomNoise.errorCounts(
+                  model, b.x, b.y, b.sampleIds, RandomNoise.DEFAULT_FRACTIONS, 1);
           long t4 = System.nanoTime();
           add = add == null ? a : add.plus(a);
           replace = replace == null ? r : replace.plus(r);
@@ -108,7 +127,10 @@ class MetricsSpeedTest {
             ioaNs[f] += System.nanoTime() - s;
             ioaErrors[f] += result.errors();
             ioaCalls[f] += result.forwardCalls();
-            ioaPasses[f] += result.outcomes().stream().mapToLong(InductiveOcclusionAttack.Outcome::forwardPasses).sum();
+            ioaPasses[f] +=
+                result.outcomes().stream()
+                    .mapToLong(InductiveOcclusionAttack.Outcome::forwardPasses)
+                    .sum();
           }
           saliencyNs += t1 - t0;
           giniNs += t2 - t1;
@@ -117,10 +139,26 @@ class MetricsSpeedTest {
         }
       }
       StringBuilder out = new StringBuilder();
-      out.append(String.format(Locale.ROOT, "metrics on %d of %d images correct (small-cnn, NAT 60 steps), batch %d%n", n, IMAGES, BATCH));
-      out.append(String.format(Locale.ROOT, "  10 plain forwards   %7.2f s (reference: the cost of 10 fractions without the Java side)%n", forwardNs / 1e9));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "metrics on %d of %d images correct (small-cnn, NAT 60 steps), batch %d%n",
+              n,
+              IMAGES,
+              BATCH));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  10 plain forwards   %7.2f s (reference: the cost of 10 fractions without the Java side)%n",
+              forwardNs / 1e9));
       out.append(String.format(Locale.ROOT, "  saliency            %7.2f s%n", saliencyNs / 1e9));
-      out.append(String.format(Locale.ROOT, "  gini pixel+regional %7.2f s  mean pixel %.3f regional %.3f%n", giniNs / 1e9, pixelGini / n, regionalGini / n));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  gini pixel+regional %7.2f s  mean pixel %.3f regional %.3f%n",
+              giniNs / 1e9,
+              pixelGini / n,
+              regionalGini / n));
       out.append(String.format(Locale.ROOT, "  INA 10 t x 2 var.   %7.2f s%n", inaNs / 1e9));
       out.append(String.format(Locale.ROOT, "  RN 10 t             %7.2f s%n", rnNs / 1e9));
       for (int f = 0; f < 2; f++) {
@@ -128,11 +166,22 @@ class MetricsSpeedTest {
             String.format(
                 Locale.ROOT,
                 "  IOA fill %.1f        %7.2f s  errors %d/%d, forward calls %d, mean passes/sample %.1f%n",
-                InductiveOcclusionAttack.DEFAULT_FILLS[f], ioaNs[f] / 1e9, ioaErrors[f], n, ioaCalls[f], ioaPasses[f] / (double) n));
+                InductiveOcclusionAttack.DEFAULT_FILLS[f],
+                ioaNs[f] / 1e9,
+                ioaErrors[f],
+                n,
+                ioaCalls[f],
+                ioaPasses[f] / (double) n));
       }
-      out.append("  INA add     errors ").append(java.util.Arrays.toString(add.errors())).append('\n');
-      out.append("  INA replace errors ").append(java.util.Arrays.toString(replace.errors())).append('\n');
-      out.append("  RN          errors ").append(java.util.Arrays.toString(random.errors())).append('\n');
+      out.append("  INA add     errors ")
+          .append(java.util.Arrays.toString(add.errors()))
+          .append('\n');
+      out.append("  INA replace errors ")
+          .append(java.util.Arrays.toString(replace.errors()))
+          .append('\n');
+      out.append("  RN          errors ")
+          .append(java.util.Arrays.toString(random.errors()))
+          .append('\n');
       System.out.print(out);
       assertTrue(n > IMAGES / 2, "the fixture model should get most images right");
     }

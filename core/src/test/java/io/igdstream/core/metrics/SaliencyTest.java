@@ -51,7 +51,9 @@ class SaliencyTest {
       double[] a = Saliency.of(model, x, y).toDoubleArray();
       double[] base = x.toDoubleArray();
       for (int i : new int[] {3, 27, 64 + 10, 64 + 50}) {
-        double fd = (logitSum(model, m, base, i, h, y, x) - logitSum(model, m, base, i, -h, y, x)) / (2 * h);
+        double fd =
+            (logitSum(model, m, base, i, h, y, x) - logitSum(model, m, base, i, -h, y, x))
+                / (2 * h);
         assertEquals(fd, a[i], 1e-6 * Math.max(1, Math.abs(fd)), "element " + i);
       }
     }
@@ -61,7 +63,10 @@ class SaliencyTest {
   void constantModelGivesZeroSaliencyAndGiniZeroWithoutNaN() {
     try (Classifier model = Classifier.create(Architecture.SMALL_CNN, SPEC, 5);
         NDManager m = model.manager().newSubManager()) {
-      model.pytorchParameters().values().forEach(p -> p.getArray().muli(0)); // every weight and bias 0
+      model
+          .pytorchParameters()
+          .values()
+          .forEach(p -> p.getArray().muli(0)); // every weight and bias 0
       NDArray x = TestData.images(model, m, 3, 0, 1, 6);
       NDArray y = TestData.labels(m, 3, 3, 7);
       float[] logits = model.logits(x, false).toFloatArray();
@@ -75,7 +80,14 @@ class SaliencyTest {
       // The noise metrics still run: all-zero saliency ties resolve to the lowest indices.
       FractionErrors ina =
           InductiveNoiseAttack.errorCounts(
-              model, x, y, a, new long[] {0, 1, 2}, InductiveNoiseAttack.DEFAULT_FRACTIONS, Variant.ADD, 1);
+              model,
+              x,
+              y,
+              a,
+              new long[] {0, 1, 2},
+              InductiveNoiseAttack.DEFAULT_FRACTIONS,
+              Variant.ADD,
+              1);
       assertEquals(3, ina.samples());
       for (int f = 0; f < ina.errors().length; f++) {
         assertTrue(!Double.isNaN(ina.errorRate(f)));
@@ -83,7 +95,8 @@ class SaliencyTest {
     }
   }
 
-  private static double logitSum(Classifier model, NDManager m, double[] base, int i, double h, NDArray y, NDArray like) {
+  private static double logitSum(
+      Classifier model, NDManager m, double[] base, int i, double h, NDArray y, NDArray like) {
     double[] shifted = base.clone();
     shifted[i] += h;
     try (NDManager scope = m.newSubManager()) {

@@ -11,10 +11,14 @@ class SampleSeedsTest {
 
   @Test
   void isAFunctionOfSeedSampleAndTest() {
-    assertEquals(SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(7, 42, "inductive-noise"));
-    assertNotEquals(SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(8, 42, "inductive-noise"));
-    assertNotEquals(SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(7, 43, "inductive-noise"));
-    assertNotEquals(SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(7, 42, "random-noise/values"));
+    assertEquals(
+        SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(7, 42, "inductive-noise"));
+    assertNotEquals(
+        SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(8, 42, "inductive-noise"));
+    assertNotEquals(
+        SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(7, 43, "inductive-noise"));
+    assertNotEquals(
+        SampleSeeds.of(7, 42, "inductive-noise"), SampleSeeds.of(7, 42, "random-noise/values"));
     assertNotEquals(SampleSeeds.of(1, 2, "t"), SampleSeeds.of(2, 1, "t"));
   }
 

@@ -39,7 +39,8 @@ final class ToyModel implements GradientModel {
   }
 
   @Override
-  public NDArray inputGradient(NDArray x, Objective objective, boolean training, boolean createGraph) {
+  public NDArray inputGradient(
+      NDArray x, Objective objective, boolean training, boolean createGraph) {
     if (training || createGraph) {
       throw new AssertionError("saliency is taken in inference mode without a graph");
     }

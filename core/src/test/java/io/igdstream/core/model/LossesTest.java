@@ -182,7 +182,8 @@ class LossesTest {
       assertEquals(DataType.FLOAT32, out.getDataType(), "output " + out.getShape());
     }
     // and the same values as float64, to float precision
-    assertArrayEquals(new double[] {Math.log(4.0 / 3), Math.log1p(Math.exp(3))}, values(outputs[0]), 1e-6);
+    assertArrayEquals(
+        new double[] {Math.log(4.0 / 3), Math.log1p(Math.exp(3))}, values(outputs[0]), 1e-6);
     assertArrayEquals(new double[] {LN3, 2}, values(outputs[1]), 1e-6);
     // row 0: p = [0, 1] vs [¼, ¾]: ln(4/3); row 1: softmax([2, 5]) = [1, e³]/(1 + e³),
     // KL([½, ½] ‖ ·) = ½ ln(½(1 + e³)) + ½ ln(½(1 + e³)/e³) = ln((1 + e³)/2) − 3/2

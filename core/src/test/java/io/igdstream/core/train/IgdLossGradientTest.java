@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The IGD loss's parameter gradients — through the double backprop of the student's input
- * gradient — against float64 central finite differences, for each setting of the term.
+ * The IGD loss's parameter gradients — through the double backprop of the student's input gradient
+ * — against float64 central finite differences, for each setting of the term.
  */
 class IgdLossGradientTest {
 
@@ -30,10 +30,12 @@ class IgdLossGradientTest {
 
   @ParameterizedTest(name = "target {0}, student gradient at clean x: {1}, lambda {2}")
   @CsvSource({"LOGIT, true, 2.0", "CE, true, 1.0", "LOGIT, false, 3.0"})
-  void parameterGradientsMatchFiniteDifferences(GradientTarget target, boolean atClean, double lambda) {
+  void parameterGradientsMatchFiniteDifferences(
+      GradientTarget target, boolean atClean, double lambda) {
     IgdSettings igd = new IgdSettings(lambda, target, atClean);
     ModelSpec spec = new ModelSpec(1, 8, 8, 3);
-    try (Classifier student = Classifier.create(Architecture.SMALL_CNN, spec, DataType.FLOAT64, 21);
+    try (Classifier student =
+            Classifier.create(Architecture.SMALL_CNN, spec, DataType.FLOAT64, 21);
         Classifier teacher = Classifier.create(Architecture.SMALL_CNN, spec, DataType.FLOAT64, 22);
         NDManager m = student.manager().newSubManager()) {
       teacher.freeze();
@@ -58,8 +60,12 @@ class IgdLossGradientTest {
         }
         for (int k = 0; k < 3; k++) {
           int i = random.nextInt(analytic.length);
-          double fd = (loss(student, p, i, H, xAdv, at, y, gT, igd) - loss(student, p, i, -H, xAdv, at, y, gT, igd)) / (2 * H);
-          double err = Math.abs(fd - analytic[i]) / Math.max(1e-7, Math.abs(fd) + Math.abs(analytic[i]));
+          double fd =
+              (loss(student, p, i, H, xAdv, at, y, gT, igd)
+                      - loss(student, p, i, -H, xAdv, at, y, gT, igd))
+                  / (2 * H);
+          double err =
+              Math.abs(fd - analytic[i]) / Math.max(1e-7, Math.abs(fd) + Math.abs(analytic[i]));
           worst = Math.max(worst, err);
           checked++;
           report.add(entry.getKey() + "[" + i + "] " + analytic[i] + " vs " + fd);
@@ -71,7 +77,16 @@ class IgdLossGradientTest {
   }
 
   /** The loss value with one weight entry moved by h (weights restored afterwards). */
-  private static double loss(Classifier student, Parameter p, int index, double h, NDArray xAdv, NDArray at, NDArray y, NDArray gT, IgdSettings igd) {
+  private static double loss(
+      Classifier student,
+      Parameter p,
+      int index,
+      double h,
+      NDArray xAdv,
+      NDArray at,
+      NDArray y,
+      NDArray gT,
+      IgdSettings igd) {
     NDArray w = p.getArray();
     double[] original = w.toDoubleArray();
     double[] moved = original.clone();

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The double backprop leaves a reference cycle on every .grad it writes unless it is detached
- * (STACK.md): 30–80 MB per step. With the fix resident memory is flat. Surefire runs this class
- * in a JVM of its own (tag "memory") with a pinned, pre-touched heap and MALLOC_ARENA_MAX=2, so RSS
+ * (STACK.md): 30–80 MB per step. With the fix resident memory is flat. Surefire runs this class in
+ * a JVM of its own (tag "memory") with a pinned, pre-touched heap and MALLOC_ARENA_MAX=2, so RSS
  * changes here are native memory. glibc's free pages are returned before each reading, as the
  * trainers do every 100 steps ({@link NativeMemory}): what remains is memory in use.
  */
@@ -32,20 +32,32 @@ class IgdMemoryTest {
   @Test
   void residentMemoryStaysFlatOverTwoHundredIgdSteps() throws IOException {
     DatasetSplits data = TestData.fashionMnistSmall();
-    try (Classifier teacher = Classifier.create(Architecture.SMALL_CNN, TestModels.specOf(data.train()), 1);
-        Classifier student = Classifier.create(Architecture.SMALL_CNN, TestModels.specOf(data.train()), 2);
-        Sgd sgd = new Sgd(student.trainableParameters(), new SgdSettings(0.01, 0.9, 5e-4), student.manager());
+    try (Classifier teacher =
+            Classifier.create(Architecture.SMALL_CNN, TestModels.specOf(data.train()), 1);
+        Classifier student =
+            Classifier.create(Architecture.SMALL_CNN, TestModels.specOf(data.train()), 2);
+        Sgd sgd =
+            new Sgd(
+                student.trainableParameters(),
+                new SgdSettings(0.01, 0.9, 5e-4),
+                student.manager());
         NDManager batch = student.manager().newSubManager()) {
       teacher.freeze();
       NDArray[] xy = TestModels.testBatch(student, data.test(), 64, batch);
-      IgdStep step = new IgdStep(student, teacher, new Pgd(new PgdSettings(0.1, 0.01, 10, true)),
-          new IgdSettings(1.0, GradientTarget.LOGIT, true), sgd);
+      IgdStep step =
+          new IgdStep(
+              student,
+              teacher,
+              new Pgd(new PgdSettings(0.1, 0.01, 10, true)),
+              new IgdSettings(1.0, GradientTarget.LOGIT, true),
+              sgd);
       long at50 = 0;
       StringBuilder trace = new StringBuilder();
       for (int i = 1; i <= 200; i++) {
         step.step(xy[0], xy[1], i, 0.01);
         if (i % 25 == 0) {
-          NativeMemory.release(); // RSS then counts memory in use, not pages glibc keeps free (bench soak)
+          NativeMemory
+              .release(); // RSS then counts memory in use, not pages glibc keeps free (bench soak)
           long rss = residentKb();
           trace.append(i).append(':').append(rss / 1024).append("MB ");
           if (i == 50) {
@@ -56,7 +68,11 @@ class IgdMemoryTest {
       NativeMemory.release();
       long at200 = residentKb();
       double growth = (double) (at200 - at50) / at50;
-      System.out.println("IGD RSS trace (batch 64): " + trace + "growth 50→200: " + String.format("%.2f%%", 100 * growth));
+      System.out.println(
+          "IGD RSS trace (batch 64): "
+              + trace
+              + "growth 50→200: "
+              + String.format("%.2f%%", 100 * growth));
       assertTrue(growth < 0.05, "RSS grew " + 100 * growth + "% from step 50 to 200: " + trace);
     }
   }

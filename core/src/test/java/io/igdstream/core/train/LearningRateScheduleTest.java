@@ -52,7 +52,8 @@ class LearningRateScheduleTest {
   @Test
   void constantIgnoresStepsAndEpochLosses() {
     var schedule =
-        new LearningRateSchedule(new ScheduleSettings("constant", List.of(0.5), 0.1, 0, 0), 0.05, 10);
+        new LearningRateSchedule(
+            new ScheduleSettings("constant", List.of(0.5), 0.1, 0, 0), 0.05, 10);
     for (int epoch = 0; epoch < 5; epoch++) {
       schedule.epochEnded(1.0); // never improves: would decay a plateau schedule with patience 0
     }
@@ -137,7 +138,9 @@ class LearningRateScheduleTest {
     assertEquals(expected, feed(uninterrupted, tail));
     // a fresh schedule on the same tail: 0.9 best; 0.9 bad 1; 0.7 < 0.81 best; 0.71, 0.72, 0.73
     // bad 1, 2, 3 → 0.5 — so the restored state is what made the difference
-    assertEquals(List.of(1.0, 1.0, 1.0, 1.0, 1.0, 0.5), feed(new LearningRateSchedule(settings, 1.0, 1000), tail));
+    assertEquals(
+        List.of(1.0, 1.0, 1.0, 1.0, 1.0, 0.5),
+        feed(new LearningRateSchedule(settings, 1.0, 1000), tail));
   }
 
   @Test
@@ -176,47 +179,60 @@ class LearningRateScheduleTest {
 
   @Test
   void settingsRejectDescendingMilestones() {
-    assertRejected("schedule.milestones", () -> new ScheduleSettings("multi-step", List.of(0.75, 0.5), 0.1, 0, 0));
+    assertRejected(
+        "schedule.milestones",
+        () -> new ScheduleSettings("multi-step", List.of(0.75, 0.5), 0.1, 0, 0));
   }
 
   @Test
   void settingsRejectRepeatedMilestones() {
-    assertRejected("schedule.milestones", () -> new ScheduleSettings("multi-step", List.of(0.5, 0.5), 0.1, 0, 0));
+    assertRejected(
+        "schedule.milestones",
+        () -> new ScheduleSettings("multi-step", List.of(0.5, 0.5), 0.1, 0, 0));
   }
 
   @Test
   void settingsRejectAMilestoneOfZero() {
-    assertRejected("schedule.milestones", () -> new ScheduleSettings("multi-step", List.of(0.0), 0.1, 0, 0));
+    assertRejected(
+        "schedule.milestones", () -> new ScheduleSettings("multi-step", List.of(0.0), 0.1, 0, 0));
   }
 
   @Test
   void settingsRejectAMilestoneOfOne() {
-    assertRejected("schedule.milestones", () -> new ScheduleSettings("multi-step", List.of(0.5, 1.0), 0.1, 0, 0));
+    assertRejected(
+        "schedule.milestones",
+        () -> new ScheduleSettings("multi-step", List.of(0.5, 1.0), 0.1, 0, 0));
   }
 
   @Test
   void settingsRejectGammaZero() {
-    assertRejected("schedule.gamma", () -> new ScheduleSettings("multi-step", List.of(0.5), 0, 0, 0));
+    assertRejected(
+        "schedule.gamma", () -> new ScheduleSettings("multi-step", List.of(0.5), 0, 0, 0));
   }
 
   @Test
   void settingsRejectGammaAboveOne() {
-    assertRejected("schedule.gamma", () -> new ScheduleSettings("multi-step", List.of(0.5), 1.5, 0, 0));
+    assertRejected(
+        "schedule.gamma", () -> new ScheduleSettings("multi-step", List.of(0.5), 1.5, 0, 0));
   }
 
   @Test
   void settingsAcceptGammaOne() {
-    var schedule = new LearningRateSchedule(new ScheduleSettings("multi-step", List.of(0.5), 1.0, 0, 0), 0.3, 10);
+    var schedule =
+        new LearningRateSchedule(
+            new ScheduleSettings("multi-step", List.of(0.5), 1.0, 0, 0), 0.3, 10);
     assertEquals(0.3, schedule.rate(9), TOL);
   }
 
   @Test
   void settingsRejectNegativePatience() {
-    assertRejected("schedule.patience", () -> new ScheduleSettings("plateau", List.of(), 0.1, -1, 0));
+    assertRejected(
+        "schedule.patience", () -> new ScheduleSettings("plateau", List.of(), 0.1, -1, 0));
   }
 
   @Test
   void settingsRejectNegativeThreshold() {
-    assertRejected("schedule.threshold", () -> new ScheduleSettings("plateau", List.of(), 0.1, 0, -1e-4));
+    assertRejected(
+        "schedule.threshold", () -> new ScheduleSettings("plateau", List.of(), 0.1, 0, -1e-4));
   }
 }

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A run that crashes and resumes from its checkpoint ends exactly where the uninterrupted run does. */
+/**
+ * A run that crashes and resumes from its checkpoint ends exactly where the uninterrupted run does.
+ */
 class ResumeTest {
 
   private static Dataset train;
@@ -40,15 +42,22 @@ class ResumeTest {
     teacher.close();
   }
 
-  /** IGD, batch 64 → 4 steps per epoch, 2 epochs, checkpoints every 3 steps and at epoch ends; plateau schedule. */
+  /**
+   * IGD, batch 64 → 4 steps per epoch, 2 epochs, checkpoints every 3 steps and at epoch ends;
+   * plateau schedule.
+   */
   private static TrainSettings settings() {
-    return TrainSettings.fromConfig(ConfigFactory.parseString(
-        "igd.train { method = igd, epochs = 2, batch-size = 64, checkpoint-every = 3, keep-checkpoints = 2, seed = 5,"
-            + " schedule { kind = plateau, patience = 0, threshold = 0.5 } }\n"
-            + " igd.attack { train-steps = 3 }").withFallback(ConfigFactory.load()));
+    return TrainSettings.fromConfig(
+        ConfigFactory.parseString(
+                "igd.train { method = igd, epochs = 2, batch-size = 64, checkpoint-every = 3, keep-checkpoints = 2, seed = 5,"
+                    + " schedule { kind = plateau, patience = 0, threshold = 0.5 } }\n"
+                    + " igd.attack { train-steps = 3 }")
+            .withFallback(ConfigFactory.load()));
   }
 
-  /** Records each step's terms; throws after {@code crashAfter} steps to simulate a killed process. */
+  /**
+   * Records each step's terms; throws after {@code crashAfter} steps to simulate a killed process.
+   */
   private static final class Recorder implements LocalTrainer.Listener {
     final List<StepTerms> terms = new ArrayList<>();
     final List<Long> steps = new ArrayList<>();
@@ -75,14 +84,23 @@ class ResumeTest {
   }
 
   private static Map<String, TensorData> run(Path dir, Recorder recorder) {
-    try (Classifier model = new LocalTrainer(settings(), Architecture.SMALL_CNN, train, teacher,
-        new CheckpointDirectory(dir, 2), Map.of("dataset", "fixture"), recorder).run()) {
+    try (Classifier model =
+        new LocalTrainer(
+                settings(),
+                Architecture.SMALL_CNN,
+                train,
+                teacher,
+                new CheckpointDirectory(dir, 2),
+                Map.of("dataset", "fixture"),
+                recorder)
+            .run()) {
       return model.stateDict();
     }
   }
 
   @Test
-  void crashedAndResumedRunEqualsUninterruptedRun(@TempDir Path uninterrupted, @TempDir Path crashing) {
+  void crashedAndResumedRunEqualsUninterruptedRun(
+      @TempDir Path uninterrupted, @TempDir Path crashing) {
     Recorder reference = new Recorder(-1);
     Map<String, TensorData> expected = run(uninterrupted, reference);
     assertEquals(8, reference.terms.size());
@@ -92,13 +110,17 @@ class ResumeTest {
     Recorder second = new Recorder(-1);
     Map<String, TensorData> actual = run(crashing, second);
 
-    assertTrue(second.messages.stream().anyMatch(m -> m.contains("resumed from checkpoint at step 4")), second.messages.toString());
+    assertTrue(
+        second.messages.stream().anyMatch(m -> m.contains("resumed from checkpoint at step 4")),
+        second.messages.toString());
     assertEquals(List.of(5L, 6L, 7L, 8L), second.steps);
     for (int i = 0; i < second.terms.size(); i++) {
-      assertEquals(reference.terms.get(4 + i), second.terms.get(i), "step " + (5 + i) + " after resume");
+      assertEquals(
+          reference.terms.get(4 + i), second.terms.get(i), "step " + (5 + i) + " after resume");
     }
     assertEquals(expected.keySet(), actual.keySet());
-    expected.forEach((name, t) -> assertArrayEquals(t.toFloats(), actual.get(name).toFloats(), 0f, name));
+    expected.forEach(
+        (name, t) -> assertArrayEquals(t.toFloats(), actual.get(name).toFloats(), 0f, name));
   }
 
   @Test
@@ -107,6 +129,7 @@ class ResumeTest {
     Recorder again = new Recorder(-1);
     Map<String, TensorData> rerun = run(dir, again);
     assertTrue(again.terms.isEmpty());
-    done.forEach((name, t) -> assertArrayEquals(t.toFloats(), rerun.get(name).toFloats(), 0f, name));
+    done.forEach(
+        (name, t) -> assertArrayEquals(t.toFloats(), rerun.get(name).toFloats(), 0f, name));
   }
 }

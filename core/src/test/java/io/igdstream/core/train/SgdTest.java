@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Sgd against hand-computed PyTorch SGD updates on a real DJL {@link Linear} block (1 unit, 2
- * inputs: weight (1, 2), bias (1)). The gradient is set exactly through the loss
- * L = Σ w·c_w + b·c_b, whose gradient is (c_w, c_b) whatever the weights are.
+ * inputs: weight (1, 2), bias (1)). The gradient is set exactly through the loss L = Σ w·c_w +
+ * b·c_b, whose gradient is (c_w, c_b) whatever the weights are.
  */
 class SgdTest {
 
@@ -167,7 +167,8 @@ class SgdTest {
       sgd.step(0.1);
       backward(params, new double[] {3, -1}, 0);
       // without zeroing, grad would be [3.5, 0]; zeroed it is exactly the new c = [3, −1]
-      assertArrayEquals(new double[] {3, -1}, values(params.get("fc.weight").getArray().getGradient()), TOL);
+      assertArrayEquals(
+          new double[] {3, -1}, values(params.get("fc.weight").getArray().getGradient()), TOL);
     }
   }
 
@@ -227,7 +228,10 @@ class SgdTest {
         assertArrayEquals(weight(a), weight(b), 0.0);
         assertEquals(bias(a), bias(b), 0.0);
         assertArrayEquals(saved.keySet().toArray(), restored.state().keySet().toArray());
-        assertArrayEquals(original.state().get("fc.weight").toDoubles(), restored.state().get("fc.weight").toDoubles(), 0.0);
+        assertArrayEquals(
+            original.state().get("fc.weight").toDoubles(),
+            restored.state().get("fc.weight").toDoubles(),
+            0.0);
         // without the buffers the second step is a first step (buf = d): different weights
         assertFalse(weight(a)[0] == weight(fresh)[0], "momentum buffers must matter");
       }
@@ -240,7 +244,8 @@ class SgdTest {
     try (Sgd sgd = new Sgd(params, new SgdSettings(0.1, 0.9, 0), manager)) {
       Map<String, TensorData> state =
           Map.of("fc.nope", TensorData.ofDoubles(new long[] {1, 2}, new double[] {1, 2}));
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sgd.loadState(state));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> sgd.loadState(state));
       assertTrue(e.getMessage().contains("'fc.nope'"), e.getMessage());
     }
   }
@@ -251,7 +256,8 @@ class SgdTest {
     try (Sgd sgd = new Sgd(params, new SgdSettings(0.1, 0.9, 0), manager)) {
       Map<String, TensorData> state =
           Map.of("fc.weight", TensorData.ofDoubles(new long[] {2}, new double[] {1, 2}));
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sgd.loadState(state));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> sgd.loadState(state));
       assertTrue(e.getMessage().contains("'fc.weight'"), e.getMessage());
     }
   }

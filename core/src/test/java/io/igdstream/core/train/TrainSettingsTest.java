@@ -38,7 +38,8 @@ class TrainSettingsTest {
     assertEquals(3, s.epochs());
     assertEquals(128, s.batchSize());
     assertEquals(new SgdSettings(0.05, 0.9, 5e-4), s.sgd());
-    assertEquals(new ScheduleSettings("multi-step", List.of(0.5, 0.75), 0.1, 2, 1e-4), s.schedule());
+    assertEquals(
+        new ScheduleSettings("multi-step", List.of(0.5, 0.75), 0.1, 2, 1e-4), s.schedule());
     assertEquals("auto", s.augmentation());
     assertEquals(200, s.checkpointEvery());
     assertEquals(2, s.keepCheckpoints());
@@ -94,7 +95,8 @@ class TrainSettingsTest {
 
   @Test
   void numericEpsAndAlphaOverrideAutoForAnyChannelCount() {
-    TrainSettings s = read("igd.attack.eps = 0.05\nigd.attack.alpha = 0.005\nigd.attack.random-start = false");
+    TrainSettings s =
+        read("igd.attack.eps = 0.05\nigd.attack.alpha = 0.005\nigd.attack.random-start = false");
     for (int channels : new int[] {1, 3}) {
       PgdSettings pgd = s.attack(channels, 7);
       assertEquals(0.05, pgd.eps());
@@ -178,7 +180,8 @@ class TrainSettingsTest {
 
   @Test
   void rejectsANonIntegerEpochsWithTheConfigPath() {
-    // ConfigException's message carries the path; fromConfig rethrows it as IllegalArgumentException
+    // ConfigException's message carries the path; fromConfig rethrows it as
+    // IllegalArgumentException
     assertRejected("epochs", "igd.train.epochs = many");
   }
 
@@ -194,7 +197,8 @@ class TrainSettingsTest {
 
   private static void assertPgdRejected(String key, Runnable construct) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construct::run);
-    assertTrue(e.getMessage().startsWith(key + " "), "message names " + key + ": " + e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(key + " "), "message names " + key + ": " + e.getMessage());
   }
 
   @Test
@@ -235,7 +239,8 @@ class TrainSettingsTest {
 
   @Test
   void trainingMethodOfAnUnknownNameListsTheValidOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingMethod.of("madry"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TrainingMethod.of("madry"));
     assertTrue(e.getMessage().contains("'madry'"), e.getMessage());
     assertTrue(e.getMessage().contains("nat, pgdat, igd, trades, trades-igd"), e.getMessage());
   }
@@ -249,7 +254,8 @@ class TrainSettingsTest {
 
   @Test
   void architectureOfAnUnknownNameListsTheValidOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architecture.of("vgg16"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Architecture.of("vgg16"));
     assertTrue(e.getMessage().contains("'vgg16'"), e.getMessage());
     assertTrue(e.getMessage().contains("small-cnn, preact-resnet18"), e.getMessage());
   }

@@ -36,18 +36,26 @@ class TrainingMethodsTest {
     teacher.close();
   }
 
-  private static List<StepTerms> train(java.util.function.BiFunction<Classifier, Sgd, TrainingStep> method) {
-    try (Classifier student = Classifier.create(Architecture.SMALL_CNN, TestModels.specOf(data.train()), 4);
-        Sgd sgd = new Sgd(student.trainableParameters(), new SgdSettings(0.05, 0.9, 5e-4), student.manager())) {
+  private static List<StepTerms> train(
+      java.util.function.BiFunction<Classifier, Sgd, TrainingStep> method) {
+    try (Classifier student =
+            Classifier.create(Architecture.SMALL_CNN, TestModels.specOf(data.train()), 4);
+        Sgd sgd =
+            new Sgd(
+                student.trainableParameters(),
+                new SgdSettings(0.05, 0.9, 5e-4),
+                student.manager())) {
       return TestModels.run(method.apply(student, sgd), student, data.train(), STEPS, 64, 4);
     }
   }
 
-  private static double mean(List<StepTerms> terms, int from, int to, ToDoubleFunction<StepTerms> term) {
+  private static double mean(
+      List<StepTerms> terms, int from, int to, ToDoubleFunction<StepTerms> term) {
     return terms.subList(from, to).stream().mapToDouble(term).average().orElseThrow();
   }
 
-  private static void assertDecreases(List<StepTerms> terms, ToDoubleFunction<StepTerms> term, String name) {
+  private static void assertDecreases(
+      List<StepTerms> terms, ToDoubleFunction<StepTerms> term, String name) {
     double first = mean(terms, 0, 5, term);
     double last = mean(terms, STEPS - 5, STEPS, term);
     assertTrue(last < first, name + " went from " + first + " to " + last);
@@ -68,7 +76,14 @@ class TrainingMethodsTest {
   @Test
   void igdLowersItsLossAndAlignsGradientsWithTheTeacher() {
     List<StepTerms> terms =
-        train((s, sgd) -> new IgdStep(s, teacher, new Pgd(PGD), new IgdSettings(2.0, GradientTarget.LOGIT, true), sgd));
+        train(
+            (s, sgd) ->
+                new IgdStep(
+                    s,
+                    teacher,
+                    new Pgd(PGD),
+                    new IgdSettings(2.0, GradientTarget.LOGIT, true),
+                    sgd));
     assertDecreases(terms, StepTerms::total, "igd loss");
     assertDecreases(terms, t -> -t.cos(), "igd cosine (negated)");
     // total = ce + λ(1 − cos) with λ = 2, as the step reports it
@@ -78,15 +93,26 @@ class TrainingMethodsTest {
 
   @Test
   void tradesLowersItsLoss() {
-    List<StepTerms> terms = train((s, sgd) -> new TradesStep(s, new TradesPgd(PGD), 6.0, null, null, sgd));
+    List<StepTerms> terms =
+        train((s, sgd) -> new TradesStep(s, new TradesPgd(PGD), 6.0, null, null, sgd));
     assertDecreases(terms, StepTerms::total, "trades loss");
-    assertTrue(terms.stream().allMatch(t -> Double.isNaN(t.cos()) && t.kl() >= 0), "trades reports kl, not cos");
+    assertTrue(
+        terms.stream().allMatch(t -> Double.isNaN(t.cos()) && t.kl() >= 0),
+        "trades reports kl, not cos");
   }
 
   @Test
   void tradesIgdLowersItsLossAndRaisesTheCosine() {
-    List<StepTerms> terms = train((s, sgd) -> new TradesStep(s, new TradesPgd(PGD), 6.0, teacher,
-        new IgdSettings(2.0, GradientTarget.LOGIT, true), sgd));
+    List<StepTerms> terms =
+        train(
+            (s, sgd) ->
+                new TradesStep(
+                    s,
+                    new TradesPgd(PGD),
+                    6.0,
+                    teacher,
+                    new IgdSettings(2.0, GradientTarget.LOGIT, true),
+                    sgd));
     assertDecreases(terms, StepTerms::total, "trades-igd loss");
     assertDecreases(terms, t -> -t.cos(), "trades-igd cosine (negated)");
   }

@@ -9,8 +9,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Kafka serializer and deserializer of one record type in Avro single-object encoding (the writer
  * schema's fingerprint in a 10-byte header, resolved against the shipped schema history; no
- * registry). For clients outside igd-stream, e.g. a producer feeding {@code NS.samples}:
- * {@code new KafkaProducer<>(props, new StringSerializer(), AvroSerde.of(ImageSample.class).serializer())}.
+ * registry). For clients outside igd-stream, e.g. a producer feeding {@code NS.samples}: {@code new
+ * KafkaProducer<>(props, new StringSerializer(), AvroSerde.of(ImageSample.class).serializer())}.
  *
  * <p>The igd-stream stages themselves consume raw bytes and decode inside the stream: a
  * deserializer that throws (as this one does on a bad record, with a {@link

@@ -25,7 +25,8 @@ public record Decoded<T>(T value, DeadLetter deadLetter) {
       ConsumerRecord<byte[], byte[]> record, AvroCodec<T> codec, Consumer<T> validate) {
     try {
       if (record.value() == null) {
-        throw new RecordDecodingException(ReasonCode.UNDECODABLE, "record has no value (a tombstone)");
+        throw new RecordDecodingException(
+            ReasonCode.UNDECODABLE, "record has no value (a tombstone)");
       }
       T value = codec.decode(record.value());
       validate.accept(value);
@@ -38,11 +39,18 @@ public record Decoded<T>(T value, DeadLetter deadLetter) {
     }
   }
 
-  public static <T> Decoded<T> rejected(ConsumerRecord<byte[], byte[]> record, ReasonCode code, String reason) {
+  public static <T> Decoded<T> rejected(
+      ConsumerRecord<byte[], byte[]> record, ReasonCode code, String reason) {
     return new Decoded<>(
         null,
         DeadLetters.of(
-            record.topic(), record.partition(), record.offset(), record.key(), record.value(), code, reason,
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            record.key(),
+            record.value(),
+            code,
+            reason,
             System.currentTimeMillis()));
   }
 }

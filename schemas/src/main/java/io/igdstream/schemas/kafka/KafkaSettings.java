@@ -36,13 +36,16 @@ public record KafkaSettings(
       throw new IllegalArgumentException("igd.kafka.bootstrap-servers must not be empty");
     }
     if (producerBatchBytes < 1) {
-      throw new IllegalArgumentException("igd.kafka.producer-batch-size must be >= 1 byte, was " + producerBatchBytes);
+      throw new IllegalArgumentException(
+          "igd.kafka.producer-batch-size must be >= 1 byte, was " + producerBatchBytes);
     }
     if (sessionTimeout.toMillis() < 6000) {
-      throw new IllegalArgumentException("igd.kafka.session-timeout must be >= 6 s (the broker's minimum), was " + sessionTimeout);
+      throw new IllegalArgumentException(
+          "igd.kafka.session-timeout must be >= 6 s (the broker's minimum), was " + sessionTimeout);
     }
     if (maxRequestBytes < 1024) {
-      throw new IllegalArgumentException("igd.kafka.max-request-size must be >= 1 KiB, was " + maxRequestBytes);
+      throw new IllegalArgumentException(
+          "igd.kafka.max-request-size must be >= 1 KiB, was " + maxRequestBytes);
     }
   }
 
@@ -63,7 +66,13 @@ public record KafkaSettings(
   }
 
   public KafkaSettings withBootstrapServers(String servers) {
-    return new KafkaSettings(servers, producerBatchBytes, producerLinger, maxRequestBytes, commitInterval, sessionTimeout);
+    return new KafkaSettings(
+        servers,
+        producerBatchBytes,
+        producerLinger,
+        maxRequestBytes,
+        commitInterval,
+        sessionTimeout);
   }
 
   /** Properties of a byte[]/byte[] consumer; {@code group} may be null (manual assignment). */
@@ -80,7 +89,9 @@ public record KafkaSettings(
       // A killed worker holds its partitions until its session times out (45 s by default); a
       // restarted or surviving worker gets them back after this long instead.
       p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
-      p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(1000, sessionTimeout.toMillis() / 3));
+      p.put(
+          ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+          (int) Math.max(1000, sessionTimeout.toMillis() / 3));
     }
     return p;
   }

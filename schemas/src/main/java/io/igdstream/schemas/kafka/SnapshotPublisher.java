@@ -9,7 +9,6 @@ import io.igdstream.schemas.SnapshotInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
@@ -19,8 +18,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * Publishes model snapshots on {@code {ns}.snapshots}: the weights as a safetensors payload (the
  * same bytes a model file holds), split into chunks behind a header with the payload's SHA-256, all
- * keyed by model id on one partition. Chunks go first and the header last, and the call returns only
- * when the broker acknowledged every record, so a follower that has the header can complete it.
+ * keyed by model id on one partition. Chunks go first and the header last, and the call returns
+ * only when the broker acknowledged every record, so a follower that has the header can complete
+ * it.
  */
 public final class SnapshotPublisher {
 
@@ -32,7 +32,8 @@ public final class SnapshotPublisher {
   private final String modelId;
   private final int chunkBytes;
 
-  public SnapshotPublisher(Producer<byte[], byte[]> producer, String topic, String modelId, int chunkBytes) {
+  public SnapshotPublisher(
+      Producer<byte[], byte[]> producer, String topic, String modelId, int chunkBytes) {
     this.producer = producer;
     this.topic = topic;
     this.modelId = modelId;
@@ -64,7 +65,14 @@ public final class SnapshotPublisher {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while publishing snapshot " + version, e);
       } catch (ExecutionException e) {
-        throw new IllegalStateException("publishing snapshot " + version + " to " + topic + " failed: " + e.getCause().getMessage(), e);
+        throw new IllegalStateException(
+            "publishing snapshot "
+                + version
+                + " to "
+                + topic
+                + " failed: "
+                + e.getCause().getMessage(),
+            e);
       }
     }
   }

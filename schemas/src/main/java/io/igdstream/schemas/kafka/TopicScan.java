@@ -23,8 +23,13 @@ public final class TopicScan {
   private TopicScan() {}
 
   /** Calls {@code visitor} with every record of {@code topic} present when the scan starts. */
-  public static long scan(KafkaSettings kafka, String topic, Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> visitor) {
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumerProperties(null))) {
+  public static long scan(
+      KafkaSettings kafka,
+      String topic,
+      Duration timeout,
+      Consumer<ConsumerRecord<byte[], byte[]>> visitor) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(kafka.consumerProperties(null))) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
       if (infos == null || infos.isEmpty()) {
         throw new IllegalArgumentException("topic " + topic + " does not exist");
@@ -39,7 +44,8 @@ public final class TopicScan {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!end.isEmpty()) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("reading " + topic + " took longer than " + timeout.toSeconds() + " s");
+          throw new IllegalStateException(
+              "reading " + topic + " took longer than " + timeout.toSeconds() + " s");
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
           TopicPartition tp = new TopicPartition(r.topic(), r.partition());

@@ -17,8 +17,14 @@ class AvroSerdeTest {
   private final AvroSerde<ImageSample> serde = AvroSerde.of(ImageSample.class);
 
   private static ImageSample sample() {
-    return ImageSample.newBuilder().setId("train-000001").setSplit(Split.TRAIN).setLabel(3).setClasses(10)
-        .setImage(Tensors.of(new float[] {0f, 0.5f, 1f, 0.25f}, 1, 2, 2)).setDataset("x").build();
+    return ImageSample.newBuilder()
+        .setId("train-000001")
+        .setSplit(Split.TRAIN)
+        .setLabel(3)
+        .setClasses(10)
+        .setImage(Tensors.of(new float[] {0f, 0.5f, 1f, 0.25f}, 1, 2, 2))
+        .setDataset("x")
+        .build();
   }
 
   @Test
@@ -39,8 +45,10 @@ class AvroSerdeTest {
 
   @Test
   void garbageIsADecodingErrorWithItsReason() {
-    RecordDecodingException e = assertThrows(RecordDecodingException.class,
-        () -> serde.deserializer().deserialize("t", new byte[] {1, 2, 3}));
+    RecordDecodingException e =
+        assertThrows(
+            RecordDecodingException.class,
+            () -> serde.deserializer().deserialize("t", new byte[] {1, 2, 3}));
     assertEquals(ReasonCode.UNDECODABLE, e.reason());
   }
 }

@@ -16,8 +16,8 @@ import io.igdstream.schemas.ImageSample;
 import io.igdstream.schemas.Tensors;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The numerics of augment, free of Kafka and Pekko: for a batch of training samples of one epoch,
@@ -33,11 +33,17 @@ public final class AdversarialExamples {
   private final Augmentation augmentation;
   private final long seed;
   private final String modelId;
+
   /** Batches made, for {@link NativeMemory#releaseEvery}. */
   private final AtomicLong batches = new AtomicLong();
 
   public AdversarialExamples(
-      Classifier teacher, PgdSettings attack, IgdSettings igd, Augmentation augmentation, long seed, String modelId) {
+      Classifier teacher,
+      PgdSettings attack,
+      IgdSettings igd,
+      Augmentation augmentation,
+      long seed,
+      String modelId) {
     this.teacher = teacher;
     this.attack = attack;
     this.igd = igd;
@@ -51,8 +57,12 @@ public final class AdversarialExamples {
     return Seeds.mix(Seeds.mix(seed, Seeds.ofText(sampleId)), epoch);
   }
 
-  /** Makes the adversarial records of {@code samples} (all of epoch {@code epoch}) against {@code model}. */
-  public List<AdversarialSample> make(List<ImageSample> samples, int epoch, Classifier model, long snapshotVersion) {
+  /**
+   * Makes the adversarial records of {@code samples} (all of epoch {@code epoch}) against {@code
+   * model}.
+   */
+  public List<AdversarialSample> make(
+      List<ImageSample> samples, int epoch, Classifier model, long snapshotVersion) {
     var spec = teacher.spec();
     int c = spec.channels();
     int h = spec.height();
@@ -90,7 +100,8 @@ public final class AdversarialExamples {
         gradient = IgdLoss.teacherGradient(teacher, xt, yt, igd.gradientTarget()).toFloatArray();
       }
     }
-    NativeMemory.releaseEvery(batches.incrementAndGet()); // keeps resident memory flat (glibc holds freed tensors)
+    NativeMemory.releaseEvery(
+        batches.incrementAndGet()); // keeps resident memory flat (glibc holds freed tensors)
     AttackSettings settings =
         AttackSettings.newBuilder()
             .setName("pgd")
@@ -108,9 +119,15 @@ public final class AdversarialExamples {
               .setEpoch(epoch)
               .setLabel(s.getLabel())
               .setClasses(s.getClasses())
-              .setX(Tensors.of(java.util.Arrays.copyOfRange(pixels, i * size, (i + 1) * size), c, h, w))
-              .setXAdv(Tensors.of(java.util.Arrays.copyOfRange(adversarial, i * size, (i + 1) * size), c, h, w))
-              .setTeacherGradient(Tensors.of(java.util.Arrays.copyOfRange(gradient, i * size, (i + 1) * size), c, h, w))
+              .setX(
+                  Tensors.of(
+                      java.util.Arrays.copyOfRange(pixels, i * size, (i + 1) * size), c, h, w))
+              .setXAdv(
+                  Tensors.of(
+                      java.util.Arrays.copyOfRange(adversarial, i * size, (i + 1) * size), c, h, w))
+              .setTeacherGradient(
+                  Tensors.of(
+                      java.util.Arrays.copyOfRange(gradient, i * size, (i + 1) * size), c, h, w))
               .setSnapshotVersion(snapshotVersion)
               .setModelId(modelId)
               .setAttack(settings)

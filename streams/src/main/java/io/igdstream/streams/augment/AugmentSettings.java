@@ -7,8 +7,8 @@ import java.time.Duration;
 
 /**
  * The augment worker's settings: {@code igd.augment} plus what it shares with the trainer (epochs,
- * seed, augmentation from {@code igd.train}; attack from {@code igd.attack}; group and model id from
- * {@code igd.trainer}).
+ * seed, augmentation from {@code igd.train}; attack from {@code igd.attack}; group and model id
+ * from {@code igd.trainer}).
  */
 public record AugmentSettings(
     String group,
@@ -31,7 +31,8 @@ public record AugmentSettings(
       throw new IllegalArgumentException("igd.augment.max-lag must be >= 1, was " + maxLag);
     }
     if (pollInterval.isNegative() || pollInterval.isZero()) {
-      throw new IllegalArgumentException("igd.augment.poll-interval must be > 0, was " + pollInterval);
+      throw new IllegalArgumentException(
+          "igd.augment.poll-interval must be > 0, was " + pollInterval);
     }
   }
 
@@ -53,7 +54,8 @@ public record AugmentSettings(
   }
 
   public AugmentSettings withMaxLag(long records) {
-    return new AugmentSettings(group, batchSize, records, pollInterval, batchWait, trainerGroup, modelId, train);
+    return new AugmentSettings(
+        group, batchSize, records, pollInterval, batchWait, trainerGroup, modelId, train);
   }
 
   /** The consumer group of epoch {@code epoch} under topic prefix {@code prefix}. */

@@ -53,7 +53,8 @@ public final class AugmentStage {
 
   private static final String STAGE = "augment";
   private static final AvroCodec<ImageSample> SAMPLES = AvroCodec.of(ImageSample.class);
-  private static final AvroCodec<AdversarialSample> ADVERSARIAL = AvroCodec.of(AdversarialSample.class);
+  private static final AvroCodec<AdversarialSample> ADVERSARIAL =
+      AvroCodec.of(AdversarialSample.class);
 
   private final ActorSystem system;
   private final KafkaSettings kafka;
@@ -74,8 +75,16 @@ public final class AugmentStage {
   private final int classes;
 
   private AugmentStage(
-      ActorSystem system, KafkaSettings kafka, TopicNames topics, AugmentSettings settings, AdversarialExamples examples,
-      SnapshotFollower follower, StreamMetrics metrics, int[] shape, int classes, Consumer<String> log) {
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      AugmentSettings settings,
+      AdversarialExamples examples,
+      SnapshotFollower follower,
+      StreamMetrics metrics,
+      int[] shape,
+      int classes,
+      Consumer<String> log) {
     this.system = system;
     this.kafka = kafka;
     this.topics = topics;
@@ -96,9 +105,19 @@ public final class AugmentStage {
    * @param classes the teacher's classes
    */
   public static AugmentStage start(
-      ActorSystem system, KafkaSettings kafka, TopicNames topics, AugmentSettings settings, AdversarialExamples examples,
-      SnapshotFollower follower, StreamMetrics metrics, int[] shape, int classes, Consumer<String> log) {
-    AugmentStage stage = new AugmentStage(system, kafka, topics, settings, examples, follower, metrics, shape, classes, log);
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      AugmentSettings settings,
+      AdversarialExamples examples,
+      SnapshotFollower follower,
+      StreamMetrics metrics,
+      int[] shape,
+      int classes,
+      Consumer<String> log) {
+    AugmentStage stage =
+        new AugmentStage(
+            system, kafka, topics, settings, examples, follower, metrics, shape, classes, log);
     Thread t = new Thread(stage::runEpochs, "igd-augment");
     t.setDaemon(true);
     t.start();
@@ -117,13 +136,25 @@ public final class AugmentStage {
 
   public Status status() {
     LagGate g = gate;
-    return new Status(epoch.get(), settings.train().epochs(), produced.get(), deadLetters.get(), g == null ? 0 : g.lag());
+    return new Status(
+        epoch.get(),
+        settings.train().epochs(),
+        produced.get(),
+        deadLetters.get(),
+        g == null ? 0 : g.lag());
   }
 
   private void runEpochs() {
-    try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()));
-        LagGate lagGate = new LagGate(admin, topics.prefix() + "." + settings.trainerGroup(), topics.trainAdversarial(),
-            settings.maxLag(), settings.pollInterval(), metrics)) {
+    try (Admin admin =
+            Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()));
+        LagGate lagGate =
+            new LagGate(
+                admin,
+                topics.prefix() + "." + settings.trainerGroup(),
+                topics.trainAdversarial(),
+                settings.maxLag(),
+                settings.pollInterval(),
+                metrics)) {
       gate = lagGate;
       follower.first().get();
       for (int e = 0; e < settings.train().epochs() && !stopping; e++) {
@@ -136,7 +167,9 @@ public final class AugmentStage {
     }
   }
 
-  /** One pass; a failed stream (e.g. the broker went away) is restarted from the committed offsets. */
+  /**
+   * One pass; a failed stream (e.g. the broker went away) is restarted from the committed offsets.
+   */
   private void runEpoch(Admin admin, int e) throws Exception {
     String group = settings.epochGroup(topics.prefix(), e);
     Map<TopicPartition, Long> end = GroupOffsets.endOffsets(admin, topics.samples());
@@ -155,9 +188,17 @@ public final class AugmentStage {
         }
       }
       try {
-        control.drainAndShutdown(system.dispatcher()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        control
+            .drainAndShutdown(system.dispatcher())
+            .toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
       } catch (Exception failed) {
-        log.accept("augment epoch " + e + ": stream stopped (" + failed.getMessage() + "); restarting from committed offsets");
+        log.accept(
+            "augment epoch "
+                + e
+                + ": stream stopped ("
+                + failed.getMessage()
+                + "); restarting from committed offsets");
         Thread.sleep(1000);
       }
     }
@@ -167,25 +208,36 @@ public final class AugmentStage {
   }
 
   /** What one input record becomes, with the offset to commit once it is written. */
-  private record Out(ProducerMessage.Envelope<byte[], byte[], ConsumerMessage.Committable> envelope) {}
+  private record Out(
+      ProducerMessage.Envelope<byte[], byte[], ConsumerMessage.Committable> envelope) {}
 
-  private org.apache.pekko.kafka.javadsl.Consumer.DrainingControl<Done> stream(String group, int e) {
+  private org.apache.pekko.kafka.javadsl.Consumer.DrainingControl<Done> stream(
+      String group, int e) {
     return org.apache.pekko.kafka.javadsl.Consumer.committableSource(
             PekkoKafka.consumer(system, kafka, group), Subscriptions.topics(topics.samples()))
         .groupedWithin(settings.batchSize(), settings.batchWait())
-        .mapAsync(1, batch -> gate.whenOpen().thenCompose(open -> gradient.submit(() -> process(batch, e))))
+        .mapAsync(
+            1,
+            batch -> gate.whenOpen().thenCompose(open -> gradient.submit(() -> process(batch, e))))
         .mapConcat(outs -> outs)
         .map(Out::envelope)
         .via(Producer.flexiFlow(PekkoKafka.producer(system, kafka)))
-        .map(result -> {
-          int n = result instanceof ProducerMessage.Result<?, ?, ?> r && r.message().record().topic().equals(topics.trainAdversarial()) ? 1 : 0;
-          if (n > 0) {
-            produced.incrementAndGet();
-            metrics.produced(STAGE, 1);
-          }
-          return result.passThrough();
-        })
-        .toMat(Committer.sink(PekkoKafka.committer(system, kafka)), org.apache.pekko.kafka.javadsl.Consumer::createDrainingControl)
+        .map(
+            result -> {
+              int n =
+                  result instanceof ProducerMessage.Result<?, ?, ?> r
+                          && r.message().record().topic().equals(topics.trainAdversarial())
+                      ? 1
+                      : 0;
+              if (n > 0) {
+                produced.incrementAndGet();
+                metrics.produced(STAGE, 1);
+              }
+              return result.passThrough();
+            })
+        .toMat(
+            Committer.sink(PekkoKafka.committer(system, kafka)),
+            org.apache.pekko.kafka.javadsl.Consumer::createDrainingControl)
         .run(system);
   }
 
@@ -197,17 +249,30 @@ public final class AugmentStage {
     List<ConsumerMessage.CommittableOffset> trainOffsets = new ArrayList<>();
     List<Integer> slots = new ArrayList<>();
     for (var msg : batch) {
-      Decoded<ImageSample> d = Decoded.of(msg.record(), SAMPLES, s -> {
-        Validators.validate(s, shape);
-        if (s.getClasses() != classes) {
-          throw new io.igdstream.schemas.RecordDecodingException(ReasonCode.LABEL_OUT_OF_RANGE,
-              "sample " + s.getId() + " has " + s.getClasses() + " classes, the teacher " + classes);
-        }
-      });
+      Decoded<ImageSample> d =
+          Decoded.of(
+              msg.record(),
+              SAMPLES,
+              s -> {
+                Validators.validate(s, shape);
+                if (s.getClasses() != classes) {
+                  throw new io.igdstream.schemas.RecordDecodingException(
+                      ReasonCode.LABEL_OUT_OF_RANGE,
+                      "sample "
+                          + s.getId()
+                          + " has "
+                          + s.getClasses()
+                          + " classes, the teacher "
+                          + classes);
+                }
+              });
       if (!d.ok()) {
         metrics.deadLetter(STAGE, d.deadLetter().getReasonCode());
         deadLetters.incrementAndGet();
-        outs.add(new Out(ProducerMessage.single(DeadLetterRecords.of(topics.dlq(), d.deadLetter()), msg.committableOffset())));
+        outs.add(
+            new Out(
+                ProducerMessage.single(
+                    DeadLetterRecords.of(topics.dlq(), d.deadLetter()), msg.committableOffset())));
       } else if (d.value().getSplit() != Split.TRAIN) {
         outs.add(new Out(ProducerMessage.passThrough(msg.committableOffset())));
       } else {
@@ -224,8 +289,11 @@ public final class AugmentStage {
       metrics.attackSeconds((System.nanoTime() - t0) / 1e9);
       for (int i = 0; i < made.size(); i++) {
         AdversarialSample a = made.get(i);
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.trainAdversarial(),
-            a.getSampleId().toString().getBytes(StandardCharsets.UTF_8), ADVERSARIAL.encode(a));
+        ProducerRecord<byte[], byte[]> record =
+            new ProducerRecord<>(
+                topics.trainAdversarial(),
+                a.getSampleId().toString().getBytes(StandardCharsets.UTF_8),
+                ADVERSARIAL.encode(a));
         outs.set(slots.get(i), new Out(ProducerMessage.single(record, trainOffsets.get(i))));
       }
       gate.produced(made.size());

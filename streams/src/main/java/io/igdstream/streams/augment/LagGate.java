@@ -13,9 +13,9 @@ import org.apache.kafka.clients.admin.Admin;
  * Cross-Kafka backpressure (DESIGN.md): Kafka decouples augment from the trainer, so augment reads
  * the trainer group's lag on {@code {ns}.train.adversarial} and waits while it is above a bound.
  * The lag is polled on a timer; {@link #whenOpen} completes at once below the bound, or when a
- * later poll sees it drop. A broker that does not answer keeps the gate as it was. Records still
- * in flight (one batch attacked, one in the producer) are not in the polled lag yet, so augment
- * stops within two batches above the bound.
+ * later poll sees it drop. A broker that does not answer keeps the gate as it was. Records still in
+ * flight (one batch attacked, one in the producer) are not in the polled lag yet, so augment stops
+ * within two batches above the bound.
  */
 public final class LagGate implements AutoCloseable {
 
@@ -28,19 +28,28 @@ public final class LagGate implements AutoCloseable {
   private volatile long lag;
   private CompletableFuture<Void> open = CompletableFuture.completedFuture(null);
 
-  public LagGate(Admin admin, String group, String topic, long maxLag, Duration interval, StreamMetrics metrics) {
+  public LagGate(
+      Admin admin,
+      String group,
+      String topic,
+      long maxLag,
+      Duration interval,
+      StreamMetrics metrics) {
     this.admin = admin;
     this.group = group;
     this.topic = topic;
     this.maxLag = maxLag;
     this.metrics = metrics;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "igd-lag-gate");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "igd-lag-gate");
+              t.setDaemon(true);
+              return t;
+            });
     poll();
-    timer.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The lag last read. */

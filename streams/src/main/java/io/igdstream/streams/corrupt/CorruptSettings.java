@@ -14,7 +14,8 @@ import java.util.Set;
  * documented). Validated at construction, so a bad value fails the worker before it joins its
  * consumer group; messages name the key.
  *
- * @param group consumer group name within the topic prefix (the stage joins {@code <prefix>.<group>})
+ * @param group consumer group name within the topic prefix (the stage joins {@code
+ *     <prefix>.<group>})
  * @param parallelism images corrupted concurrently, >= 1
  * @param corruptions ImageNet-C names, in output order; {@code "all"} stands for every name of
  *     {@link Corruptions#names()} and is expanded here
@@ -83,7 +84,8 @@ public record CorruptSettings(
   private static List<String> expand(List<String> names) {
     String key = KEY + ".corruptions";
     if (names.isEmpty()) {
-      throw new IllegalArgumentException(key + ": must name at least one corruption (or \"" + ALL + "\")");
+      throw new IllegalArgumentException(
+          key + ": must name at least one corruption (or \"" + ALL + "\")");
     }
     List<String> expanded = new ArrayList<>();
     for (String name : names) {
@@ -93,8 +95,13 @@ public record CorruptSettings(
         expanded.add(name);
       } else {
         throw new IllegalArgumentException(
-            key + ": unknown corruption '" + name + "', valid names: " + String.join(", ", Corruptions.names())
-                + " or " + ALL);
+            key
+                + ": unknown corruption '"
+                + name
+                + "', valid names: "
+                + String.join(", ", Corruptions.names())
+                + " or "
+                + ALL);
       }
     }
     Set<String> seen = new HashSet<>();

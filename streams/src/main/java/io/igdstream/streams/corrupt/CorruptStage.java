@@ -43,8 +43,8 @@ import org.apache.pekko.kafka.javadsl.Producer;
  * least once (DESIGN.md "Delivery and recovery").
  *
  * <p>Each source record becomes one envelope carrying its offset: the corrupted records of a test
- * sample ({@code multi}), the dead letter of a bad record for {@code {ns}.dlq} ({@code single}),
- * or nothing for a training sample ({@code passThrough}). A crash replays, never skips; a replay
+ * sample ({@code multi}), the dead letter of a bad record for {@code {ns}.dlq} ({@code single}), or
+ * nothing for a training sample ({@code passThrough}). A crash replays, never skips; a replay
  * writes identical bytes under the same keys, because outputs are seeded by sample and coordinates
  * ({@link CorruptionFlow}).
  *
@@ -53,14 +53,15 @@ import org.apache.pekko.kafka.javadsl.Producer;
  * envelope's sends are acknowledged, and the batch keeps the <em>last added</em> offset per
  * partition, not the highest. A passThrough is "acknowledged" at once, and records sent to
  * different partitions or topics are acknowledged in any order, so a later offset can be committed
- * before an earlier record's outputs are in Kafka (a crash then skips it), and an earlier offset can
- * overwrite a later one (the group then never reaches the end of a quiet partition; seen in {@code
- * CorruptStageTest} on every run; upstream akka/alpakka-kafka#1242, #1285). flexiFlow emits results
- * in source order, each after its records are acknowledged, so the committer sees offsets in order.
+ * before an earlier record's outputs are in Kafka (a crash then skips it), and an earlier offset
+ * can overwrite a later one (the group then never reaches the end of a quiet partition; seen in
+ * {@code CorruptStageTest} on every run; upstream akka/alpakka-kafka#1242, #1285). flexiFlow emits
+ * results in source order, each after its records are acknowledged, so the committer sees offsets
+ * in order.
  *
  * <p>Only test samples are validated: training samples belong to augment, which dead-letters the
- * invalid ones itself; validating them here too would put each one in {@code {ns}.dlq} twice.
- * A record that cannot be decoded has no known split and is dead-lettered here in any case.
+ * invalid ones itself; validating them here too would put each one in {@code {ns}.dlq} twice. A
+ * record that cannot be decoded has no known split and is dead-lettered here in any case.
  */
 public final class CorruptStage {
 
@@ -81,17 +82,22 @@ public final class CorruptStage {
   }
 
   /**
-   * Starts the stage as consumer group {@code <prefix>.<settings.group>} on {@code topics.samples()}.
-   * Decoding and corrupting run on {@link CorruptionFlow#executor}, {@code settings.parallelism}
-   * records at a time. Stop it with {@code drainAndShutdown}, which lets in-flight records finish
-   * and commits their offsets.
+   * Starts the stage as consumer group {@code <prefix>.<settings.group>} on {@code
+   * topics.samples()}. Decoding and corrupting run on {@link CorruptionFlow#executor}, {@code
+   * settings.parallelism} records at a time. Stop it with {@code drainAndShutdown}, which lets
+   * in-flight records finish and commits their offsets.
    */
   public static Consumer.DrainingControl<Done> run(
-      ActorSystem system, KafkaSettings kafka, TopicNames topics, CorruptSettings settings, StreamMetrics metrics) {
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      CorruptSettings settings,
+      StreamMetrics metrics) {
     CorruptStage stage = new CorruptStage(new CorruptionFlow(settings), topics, metrics);
     Executor executor = CorruptionFlow.executor(system);
     String group = topics.prefix() + "." + settings.group();
-    return Consumer.committableSource(PekkoKafka.consumer(system, kafka, group), Subscriptions.topics(topics.samples()))
+    return Consumer.committableSource(
+            PekkoKafka.consumer(system, kafka, group), Subscriptions.topics(topics.samples()))
         .mapAsync(
             settings.parallelism(),
             message -> CompletableFuture.supplyAsync(() -> stage.envelope(message), executor))
@@ -121,17 +127,21 @@ public final class CorruptStage {
       // Validation let it through, yet it cannot be corrupted: failing the stream would only make
       // every restart fail on the same record.
       DeadLetter letter =
-          Decoded.<ImageSample>rejected(record, ReasonCode.OTHER, "corruption failed: " + e).deadLetter();
+          Decoded.<ImageSample>rejected(record, ReasonCode.OTHER, "corruption failed: " + e)
+              .deadLetter();
       return deadLetter(letter, offset);
     }
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(outputs.size());
     for (CorruptedSample output : outputs) {
-      records.add(new ProducerRecord<>(topics.testCorrupted(), key(output), CORRUPTED.encode(output)));
+      records.add(
+          new ProducerRecord<>(topics.testCorrupted(), key(output), CORRUPTED.encode(output)));
     }
     return ProducerMessage.multi(records, offset);
   }
 
-  /** Counts the corrupted records the broker acknowledged and hands the offset on to be committed. */
+  /**
+   * Counts the corrupted records the broker acknowledged and hands the offset on to be committed.
+   */
   Committable acknowledged(Results<byte[], byte[], Committable> results) {
     if (results instanceof MultiResult<byte[], byte[], Committable> corrupted) {
       metrics.produced(STAGE, corrupted.getParts().size());
@@ -139,12 +149,16 @@ public final class CorruptStage {
     return results.passThrough();
   }
 
-  private Envelope<byte[], byte[], Committable> deadLetter(DeadLetter letter, CommittableOffset offset) {
+  private Envelope<byte[], byte[], Committable> deadLetter(
+      DeadLetter letter, CommittableOffset offset) {
     metrics.deadLetter(STAGE, letter.getReasonCode());
     return ProducerMessage.single(DeadLetterRecords.of(topics.dlq(), letter), offset);
   }
 
-  /** {@code source_id/corruption/severity}, UTF-8: the record's identity in {@code {ns}.test.corrupted}. */
+  /**
+   * {@code source_id/corruption/severity}, UTF-8: the record's identity in {@code
+   * {ns}.test.corrupted}.
+   */
   static byte[] key(CorruptedSample sample) {
     return (sample.getSourceId() + "/" + sample.getCorruption() + "/" + sample.getSeverity())
         .getBytes(StandardCharsets.UTF_8);

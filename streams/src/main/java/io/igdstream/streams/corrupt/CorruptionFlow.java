@@ -1,9 +1,9 @@
 package io.igdstream.streams.corrupt;
 
+import io.igdstream.core.Seeds;
 import io.igdstream.core.corruption.ConstantSet;
 import io.igdstream.core.corruption.Corruption;
 import io.igdstream.core.corruption.Corruptions;
-import io.igdstream.core.Seeds;
 import io.igdstream.core.metrics.SampleSeeds;
 import io.igdstream.schemas.CorruptedSample;
 import io.igdstream.schemas.ImageSample;
@@ -29,10 +29,10 @@ import org.apache.pekko.stream.javadsl.Flow;
  *
  * <p>Each output's random draws are seeded by {@code SampleSeeds.of(seed, hash(sample id),
  * corruption + "/" + severity)} and the seed is stored in the record, so an output depends only on
- * the image, the run seed and its coordinates: any worker, in any order, after any replay makes
- * the same bytes, and {@code x'} can be recomputed from the record alone. The id hash is 64-bit
- * FNV-1a of its UTF-8 bytes (stable across JVMs, unlike {@link String#hashCode()}), the same hash
- * {@link SampleSeeds} uses for test names.
+ * the image, the run seed and its coordinates: any worker, in any order, after any replay makes the
+ * same bytes, and {@code x'} can be recomputed from the record alone. The id hash is 64-bit FNV-1a
+ * of its UTF-8 bytes (stable across JVMs, unlike {@link String#hashCode()}), the same hash {@link
+ * SampleSeeds} uses for test names.
  *
  * <p>Constants follow the image size ({@link ConstantSet#forImageSize}): CIFAR-10-C up to 32 px,
  * ImageNet-C above. Thread-safe: corruptions are immutable and keep scratch memory per thread.
@@ -46,7 +46,10 @@ public final class CorruptionFlow {
     this.settings = Objects.requireNonNull(settings, "settings");
     for (ConstantSet constants : ConstantSet.values()) {
       corruptions.put(
-          constants, settings.corruptions().stream().map(name -> Corruptions.byName(name, constants)).toList());
+          constants,
+          settings.corruptions().stream()
+              .map(name -> Corruptions.byName(name, constants))
+              .toList());
     }
   }
 
@@ -57,7 +60,8 @@ public final class CorruptionFlow {
    * actor of the system; the blocking dispatcher keeps it apart without an executor the caller has
    * to shut down. {@code parallelism} of mapAsync, not the pool size, bounds the cores used.
    */
-  public static Flow<ImageSample, List<CorruptedSample>, NotUsed> create(CorruptSettings settings, ActorSystem system) {
+  public static Flow<ImageSample, List<CorruptedSample>, NotUsed> create(
+      CorruptSettings settings, ActorSystem system) {
     return new CorruptionFlow(settings).flow(executor(system));
   }
 
@@ -73,21 +77,26 @@ public final class CorruptionFlow {
   public Flow<ImageSample, List<CorruptedSample>, NotUsed> flow(Executor executor) {
     Objects.requireNonNull(executor, "executor");
     return Flow.<ImageSample>create()
-        .mapAsync(settings.parallelism(), sample -> CompletableFuture.supplyAsync(() -> corrupt(sample), executor));
+        .mapAsync(
+            settings.parallelism(),
+            sample -> CompletableFuture.supplyAsync(() -> corrupt(sample), executor));
   }
 
   /**
    * Every configured corruption × severity of {@code sample}'s image, with its label, classes and
    * id. The split is not looked at: callers pass test images.
    *
-   * @throws IllegalArgumentException if the image is not [C, H, W] or a corruption does not
-   *     support its channel count (brightness, jpeg_compression: 1 or 3)
+   * @throws IllegalArgumentException if the image is not [C, H, W] or a corruption does not support
+   *     its channel count (brightness, jpeg_compression: 1 or 3)
    */
   public List<CorruptedSample> corrupt(ImageSample sample) {
     int[] shape = Tensors.shape(sample.getImage());
     if (shape.length != 3) {
       throw new IllegalArgumentException(
-          "image of " + sample.getId() + " must have shape [C, H, W], was " + Arrays.toString(shape));
+          "image of "
+              + sample.getId()
+              + " must have shape [C, H, W], was "
+              + Arrays.toString(shape));
     }
     int channels = shape[0];
     int height = shape[1];
@@ -99,7 +108,8 @@ public final class CorruptionFlow {
       for (int severity : settings.severities()) {
         long seed = seed(settings.seed(), idHash, corruption.name(), severity);
         float[] corrupted = new float[clean.length];
-        corruption.apply(clean, 0, corrupted, 0, channels, height, width, severity, new SplittableRandom(seed));
+        corruption.apply(
+            clean, 0, corrupted, 0, channels, height, width, severity, new SplittableRandom(seed));
         outputs.add(
             CorruptedSample.newBuilder()
                 .setSourceId(sample.getId())

@@ -52,7 +52,8 @@ public record EvaluateSettings(
           return b;
         }
       }
-      throw new IllegalArgumentException(PREFIX + "backlog must be newest or all, was '" + value + "'");
+      throw new IllegalArgumentException(
+          PREFIX + "backlog must be newest or all, was '" + value + "'");
     }
   }
 
@@ -61,7 +62,8 @@ public record EvaluateSettings(
       throw new IllegalArgumentException(PREFIX + "every must be >= 1, was " + every);
     }
     if (testLimit < 0) {
-      throw new IllegalArgumentException(PREFIX + "test-limit must be >= 0 (0 = all), was " + testLimit);
+      throw new IllegalArgumentException(
+          PREFIX + "test-limit must be >= 0 (0 = all), was " + testLimit);
     }
     tests = withClean(PREFIX + "tests", tests);
     finalTests = withClean(PREFIX + "final-tests", finalTests);
@@ -138,19 +140,23 @@ public record EvaluateSettings(
   }
 
   public EvaluateSettings withEvery(int k) {
-    return new EvaluateSettings(k, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
+    return new EvaluateSettings(
+        k, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
   }
 
   public EvaluateSettings withTestLimit(int images) {
-    return new EvaluateSettings(every, images, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
+    return new EvaluateSettings(
+        every, images, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
   }
 
   public EvaluateSettings withTests(Set<SuiteTest> periodic, Set<SuiteTest> atFinal) {
-    return new EvaluateSettings(every, testLimit, periodic, atFinal, batchSize, seed, pgdSteps, scanTimeout, backlog);
+    return new EvaluateSettings(
+        every, testLimit, periodic, atFinal, batchSize, seed, pgdSteps, scanTimeout, backlog);
   }
 
   public EvaluateSettings withBacklog(Backlog b) {
-    return new EvaluateSettings(every, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, b);
+    return new EvaluateSettings(
+        every, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, b);
   }
 
   private static Set<SuiteTest> withClean(String key, Set<SuiteTest> tests) {

@@ -61,9 +61,9 @@ import org.apache.pekko.stream.javadsl.Source;
  * follower closes a model when the next one arrives, so a selected snapshot's weights are copied
  * when it is loaded and the suite runs on its own copy: every selected version is scored on its own
  * weights even if newer ones arrive meanwhile. While one evaluation runs, waiting versions are
- * conflated to the newest (the older ones are skipped, and their {@link #report} futures cancelled):
- * the evaluator follows training instead of falling behind it. With {@code backlog = all} every
- * selected version waits its turn instead.
+ * conflated to the newest (the older ones are skipped, and their {@link #report} futures
+ * cancelled): the evaluator follows training instead of falling behind it. With {@code backlog =
+ * all} every selected version waits its turn instead.
  *
  * <p>Restarts: at start the stage reads the model's reports already in {@code {ns}.reports}; a
  * version found there is not evaluated again (its stored report stands in, without per-sample
@@ -82,20 +82,29 @@ public final class EvaluateStage {
 
   private static final AvroCodec<io.igdstream.schemas.RobustnessReport> REPORTS =
       AvroCodec.of(io.igdstream.schemas.RobustnessReport.class);
+
   /** What {@link RobustnessSuite} says when the model gets no test image right. */
   private static final String EMPTY_SUBSET = "joint-correct subset is empty";
+
   /** Requests that may wait in the queue; conflate drains it at once, so it never fills. */
   private static final int QUEUE_SIZE = 16;
+
   /** Requests that may wait with {@code backlog = all}: far more snapshots than a run publishes. */
   private static final int BACKLOG_QUEUE_SIZE = 4096;
+
   /** Longest time to read the reports already published, at start. */
   private static final Duration READ_REPORTS = Duration.ofMinutes(2);
+
   /** Saliency maps kept per report, for the final report's picture grid. */
   private static final int EXAMPLES = 8;
 
   /** A selected snapshot, with a copy of its weights the suite owns. */
   private record Request(
-      long version, boolean isFinal, Map<String, String> facts, ModelSpec spec, Checkpoint weights) {}
+      long version,
+      boolean isFinal,
+      Map<String, String> facts,
+      ModelSpec spec,
+      Checkpoint weights) {}
 
   /** What an evaluation reads from Kafka; {@code corrupted} is null without the corruption test. */
   private record Inputs(TestSet tests, StoredCorruptions corrupted) {}
@@ -112,21 +121,33 @@ public final class EvaluateStage {
   private final Executor blocking;
   private final Map<Long, CompletableFuture<Evaluation>> waiters = new ConcurrentHashMap<>();
   private final CompletableFuture<Done> done = new CompletableFuture<>();
+
   /** Reports published before this stage started, by version; read on the gradient thread only. */
   private final Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore;
+
   private final BoundedSourceQueue<Request> queue;
   private final UniqueKillSwitch killSwitch;
   private final SnapshotFollower follower;
+
   /** The newest version offered; read and written on the gradient thread only. */
   private long offered = -1;
+
   private volatile boolean terminated;
   private volatile Evaluation latest;
   private volatile TestSet testSet;
   private volatile StoredCorruptions corrupted;
 
-  private EvaluateStage(ActorSystem system, KafkaSettings kafka, TopicNames topics, String modelId,
-      EvaluateSettings settings, IntFunction<PgdSettings> attack, StreamMetrics streamMetrics,
-      EvaluationMetrics metrics, Consumer<String> log, Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore) {
+  private EvaluateStage(
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      String modelId,
+      EvaluateSettings settings,
+      IntFunction<PgdSettings> attack,
+      StreamMetrics streamMetrics,
+      EvaluationMetrics metrics,
+      Consumer<String> log,
+      Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore) {
     this.kafka = kafka;
     this.reportedBefore = reportedBefore;
     this.topics = topics;
@@ -137,9 +158,10 @@ public final class EvaluateStage {
     this.metrics = metrics;
     this.log = log;
     this.blocking = system.dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
-    Source<Request, BoundedSourceQueue<Request>> requests = settings.backlog() == EvaluateSettings.Backlog.ALL
-        ? Source.<Request>queue(BACKLOG_QUEUE_SIZE)
-        : Source.<Request>queue(QUEUE_SIZE).conflate(this::newer);
+    Source<Request, BoundedSourceQueue<Request>> requests =
+        settings.backlog() == EvaluateSettings.Backlog.ALL
+            ? Source.<Request>queue(BACKLOG_QUEUE_SIZE)
+            : Source.<Request>queue(QUEUE_SIZE).conflate(this::newer);
     Pair<Pair<BoundedSourceQueue<Request>, UniqueKillSwitch>, CompletionStage<Done>> running =
         requests
             .viaMat(KillSwitches.single(), Keep.both())
@@ -154,15 +176,19 @@ public final class EvaluateStage {
     this.follower = SnapshotFollower.start(kafka, topics, modelId, STAGE, streamMetrics);
     follower.onLoaded(this::offer);
     // a snapshot loaded before the listener was registered: offer it now (offer skips repeats)
-    gradient.submit(() -> {
-      follower.current().ifPresent(this::offer);
-      return null;
-    });
-    running.second().whenComplete((ok, failure) -> {
-      Thread closer = new Thread(() -> terminate(failure), "igd-evaluate-stop");
-      closer.setDaemon(true);
-      closer.start();
-    });
+    gradient.submit(
+        () -> {
+          follower.current().ifPresent(this::offer);
+          return null;
+        });
+    running
+        .second()
+        .whenComplete(
+            (ok, failure) -> {
+              Thread closer = new Thread(() -> terminate(failure), "igd-evaluate-stop");
+              closer.setDaemon(true);
+              closer.start();
+            });
   }
 
   /**
@@ -173,9 +199,16 @@ public final class EvaluateStage {
    * @param log progress lines (one per report, skips and failures)
    * @throws IllegalArgumentException if the model id cannot be part of a report key
    */
-  public static EvaluateStage start(ActorSystem system, KafkaSettings kafka, TopicNames topics, String modelId,
-      EvaluateSettings settings, IntFunction<PgdSettings> attack, StreamMetrics streamMetrics,
-      EvaluationMetrics metrics, Consumer<String> log) {
+  public static EvaluateStage start(
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      String modelId,
+      EvaluateSettings settings,
+      IntFunction<PgdSettings> attack,
+      StreamMetrics streamMetrics,
+      EvaluationMetrics metrics,
+      Consumer<String> log) {
     Objects.requireNonNull(system, "system");
     Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(topics, "topics");
@@ -183,12 +216,26 @@ public final class EvaluateStage {
     Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore =
         ReportRecords.read(kafka, topics.reports(), modelId, READ_REPORTS);
     if (!reportedBefore.isEmpty()) {
-      log.accept("evaluate: " + reportedBefore.size() + " snapshot(s) of " + modelId + " already reported in "
-          + topics.reports() + " (not evaluated again)");
+      log.accept(
+          "evaluate: "
+              + reportedBefore.size()
+              + " snapshot(s) of "
+              + modelId
+              + " already reported in "
+              + topics.reports()
+              + " (not evaluated again)");
     }
-    return new EvaluateStage(system, kafka, topics, modelId, Objects.requireNonNull(settings, "settings"),
-        Objects.requireNonNull(attack, "attack"), Objects.requireNonNull(streamMetrics, "streamMetrics"),
-        Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(log, "log"), reportedBefore);
+    return new EvaluateStage(
+        system,
+        kafka,
+        topics,
+        modelId,
+        Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(attack, "attack"),
+        Objects.requireNonNull(streamMetrics, "streamMetrics"),
+        Objects.requireNonNull(metrics, "metrics"),
+        Objects.requireNonNull(log, "log"),
+        reportedBefore);
   }
 
   /**
@@ -202,7 +249,8 @@ public final class EvaluateStage {
 
   /**
    * Stops at once: the waiting version is dropped; the evaluation under way still finishes (work on
-   * the gradient thread cannot be interrupted) and its report is published. Returns {@link #done()}.
+   * the gradient thread cannot be interrupted) and its report is published. Returns {@link
+   * #done()}.
    */
   public CompletionStage<Done> shutdown() {
     killSwitch.shutdown();
@@ -222,13 +270,14 @@ public final class EvaluateStage {
 
   /**
    * Completes with version {@code version}'s evaluation once its report is acknowledged by the
-   * broker; at once if it is the newest published one. It is cancelled if the version is skipped
-   * (a newer one was waiting too), its evaluation fails or the stage stops first. A version the
-   * settings do not select, or published before the newest one, is not waited for: ask before it
-   * is evaluated.
+   * broker; at once if it is the newest published one. It is cancelled if the version is skipped (a
+   * newer one was waiting too), its evaluation fails or the stage stops first. A version the
+   * settings do not select, or published before the newest one, is not waited for: ask before it is
+   * evaluated.
    */
   public CompletableFuture<Evaluation> report(long version) {
-    CompletableFuture<Evaluation> f = waiters.computeIfAbsent(version, v -> new CompletableFuture<>());
+    CompletableFuture<Evaluation> f =
+        waiters.computeIfAbsent(version, v -> new CompletableFuture<>());
     Evaluation newest = latest;
     if (newest != null && newest.version() == version) {
       waiters.remove(version, f);
@@ -251,8 +300,13 @@ public final class EvaluateStage {
       return;
     }
     Classifier model = loaded.model();
-    Request request = new Request(loaded.version(), loaded.isFinal(), loaded.facts(), model.spec(),
-        model.toModelFile(Map.of()));
+    Request request =
+        new Request(
+            loaded.version(),
+            loaded.isFinal(),
+            loaded.facts(),
+            model.spec(),
+            model.toModelFile(Map.of()));
     QueueOfferResult result;
     try {
       result = queue.offer(request);
@@ -266,24 +320,32 @@ public final class EvaluateStage {
 
   /** conflate: the newer request replaces the older, which is never evaluated. */
   private Request newer(Request older, Request newer) {
-    log.accept("evaluate: snapshot v" + older.version() + " skipped, v" + newer.version() + " is newer");
-    cancel(older.version(), "snapshot v" + older.version() + " was skipped: v" + newer.version() + " arrived first");
+    log.accept(
+        "evaluate: snapshot v" + older.version() + " skipped, v" + newer.version() + " is newer");
+    cancel(
+        older.version(),
+        "snapshot v" + older.version() + " was skipped: v" + newer.version() + " arrived first");
     return newer;
   }
 
   private CompletionStage<Optional<Evaluation>> evaluate(Request request) {
     return CompletableFuture.supplyAsync(() -> inputs(request), blocking)
         .thenCompose(inputs -> gradient.submit(() -> run(request, inputs)))
-        .handle((evaluation, failure) -> {
-          if (failure == null) {
-            return Optional.of(evaluation);
-          }
-          Throwable cause =
-              failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-          log.accept("evaluate: snapshot v" + request.version() + " failed: " + cause);
-          cancel(request.version(), "evaluating snapshot v" + request.version() + " failed: " + cause);
-          return Optional.empty();
-        });
+        .handle(
+            (evaluation, failure) -> {
+              if (failure == null) {
+                return Optional.of(evaluation);
+              }
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              log.accept("evaluate: snapshot v" + request.version() + " failed: " + cause);
+              cancel(
+                  request.version(),
+                  "evaluating snapshot v" + request.version() + " failed: " + cause);
+              return Optional.empty();
+            });
   }
 
   /** Off the gradient thread: the test split (read once per model shape) and corrupted images. */
@@ -291,27 +353,41 @@ public final class EvaluateStage {
     TestSet tests = testSet;
     ModelSpec spec = request.spec();
     if (tests == null || !fits(tests.dataset(), spec)) {
-      tests = TestSet.load(kafka, topics.samples(), spec, settings.testLimit(), settings.scanTimeout());
+      tests =
+          TestSet.load(kafka, topics.samples(), spec, settings.testLimit(), settings.scanTimeout());
       testSet = tests;
       corrupted = null;
-      log.accept("evaluate: " + tests.dataset().size() + " test images of " + tests.dataset().name()
-          + (tests.skipped() > 0 ? " (" + tests.skipped() + " invalid records skipped)" : ""));
+      log.accept(
+          "evaluate: "
+              + tests.dataset().size()
+              + " test images of "
+              + tests.dataset().name()
+              + (tests.skipped() > 0 ? " (" + tests.skipped() + " invalid records skipped)" : ""));
     }
     StoredCorruptions images = null;
     if (settings.testsFor(request.isFinal()).contains(SuiteTest.CORRUPTIONS)) {
       images = corrupted;
       if (images == null || !images.complete()) {
-        images = StoredCorruptions.load(kafka, topics.testCorrupted(), tests, settings.seed(), settings.scanTimeout());
+        images =
+            StoredCorruptions.load(
+                kafka, topics.testCorrupted(), tests, settings.seed(), settings.scanTimeout());
         corrupted = images;
-        log.accept("evaluate: " + images.stored() + " corrupted test images read"
-            + (images.skipped() > 0 ? " (" + images.skipped() + " invalid records skipped)" : ""));
+        log.accept(
+            "evaluate: "
+                + images.stored()
+                + " corrupted test images read"
+                + (images.skipped() > 0
+                    ? " (" + images.skipped() + " invalid records skipped)"
+                    : ""));
       }
     }
     return new Inputs(tests, images);
   }
 
   private static boolean fits(Dataset d, ModelSpec spec) {
-    return d.channels() == spec.channels() && d.height() == spec.height() && d.width() == spec.width()
+    return d.channels() == spec.channels()
+        && d.height() == spec.height()
+        && d.width() == spec.width()
         && d.classCount() == spec.classes();
   }
 
@@ -319,17 +395,20 @@ public final class EvaluateStage {
   private Evaluation run(Request request, Inputs inputs) {
     long t0 = System.nanoTime();
     Dataset test = inputs.tests().dataset();
-    CorruptedImages images = inputs.corrupted() != null
-        ? inputs.corrupted()
-        : StoredCorruptions.none(inputs.tests(), settings.seed());
+    CorruptedImages images =
+        inputs.corrupted() != null
+            ? inputs.corrupted()
+            : StoredCorruptions.none(inputs.tests(), settings.seed());
     long fallbacksBefore = inputs.corrupted() != null ? inputs.corrupted().fallbacks() : 0;
     Set<SuiteTest> tests = settings.testsFor(request.isFinal());
     try (Classifier model = Classifier.load(request.weights())) {
       List<RobustnessSuite.Entry> entries =
-          List.of(new RobustnessSuite.Entry(modelId, request.facts().getOrDefault("method", "unknown"), model));
+          List.of(
+              new RobustnessSuite.Entry(
+                  modelId, request.facts().getOrDefault("method", "unknown"), model));
       RobustnessReport report;
       try {
-        report = suite(tests, test).run(test.name(), test, entries, (name, n, of) -> { }, images);
+        report = suite(tests, test).run(test.name(), test, entries, (name, n, of) -> {}, images);
       } catch (IllegalArgumentException e) {
         if (e.getMessage() == null || !e.getMessage().contains(EMPTY_SUBSET)) {
           throw e;
@@ -339,33 +418,65 @@ public final class EvaluateStage {
         if (tests.contains(SuiteTest.PGD)) {
           reduced.add(SuiteTest.PGD);
         }
-        log.accept("evaluate: snapshot v" + request.version() + " classifies no test image correctly; running "
-            + reduced + " only");
-        report = suite(reduced, test).run(test.name(), test, entries, (name, n, of) -> { }, images);
+        log.accept(
+            "evaluate: snapshot v"
+                + request.version()
+                + " classifies no test image correctly; running "
+                + reduced
+                + " only");
+        report = suite(reduced, test).run(test.name(), test, entries, (name, n, of) -> {}, images);
       }
       ModelResult result = withVersion(report.models().get(0), request.version());
-      RobustnessReport one = new RobustnessReport(report.dataset(), report.channels(), report.height(),
-          report.width(), report.samples(), report.jointCorrect(), report.seed(), report.settings(), List.of(result),
-          report.seconds());
-      long fallbacks = inputs.corrupted() != null ? inputs.corrupted().fallbacks() - fallbacksBefore : 0;
-      return new Evaluation(request.version(), request.isFinal(), one, (System.nanoTime() - t0) / 1e9, fallbacks);
+      RobustnessReport one =
+          new RobustnessReport(
+              report.dataset(),
+              report.channels(),
+              report.height(),
+              report.width(),
+              report.samples(),
+              report.jointCorrect(),
+              report.seed(),
+              report.settings(),
+              List.of(result),
+              report.seconds());
+      long fallbacks =
+          inputs.corrupted() != null ? inputs.corrupted().fallbacks() - fallbacksBefore : 0;
+      return new Evaluation(
+          request.version(), request.isFinal(), one, (System.nanoTime() - t0) / 1e9, fallbacks);
     }
   }
 
   private RobustnessSuite suite(Set<SuiteTest> tests, Dataset test) {
-    return new RobustnessSuite(new RobustnessSuite.Settings(
-        tests, settings.batchSize(), settings.seed(), attack.apply(test.channels()), EXAMPLES));
+    return new RobustnessSuite(
+        new RobustnessSuite.Settings(
+            tests, settings.batchSize(), settings.seed(), attack.apply(test.channels()), EXAMPLES));
   }
 
   private static ModelResult withVersion(ModelResult m, long version) {
-    return new ModelResult(m.modelId(), version, m.architecture(), m.method(), m.cleanAccuracy(), m.pgd20Accuracy(),
-        m.giniPixel(), m.giniRegional(), m.giniPixelSamples(), m.giniRegionalSamples(), m.inaAdd(), m.inaReplace(),
-        m.rn(), m.ioaGrey(), m.ioaWhite(), m.corruptions(), m.saliencyExamples());
+    return new ModelResult(
+        m.modelId(),
+        version,
+        m.architecture(),
+        m.method(),
+        m.cleanAccuracy(),
+        m.pgd20Accuracy(),
+        m.giniPixel(),
+        m.giniRegional(),
+        m.giniPixelSamples(),
+        m.giniRegionalSamples(),
+        m.inaAdd(),
+        m.inaReplace(),
+        m.rn(),
+        m.ioaGrey(),
+        m.ioaWhite(),
+        m.corruptions(),
+        m.saliencyExamples());
   }
 
   private ProducerMessage.Envelope<byte[], byte[], Evaluation> envelope(Evaluation e) {
     byte[] key = ReportRecords.key(modelId, e.version()).getBytes(StandardCharsets.UTF_8);
-    byte[] value = REPORTS.encode(ReportRecords.toAvro(e.report(), e.result(), System.currentTimeMillis()));
+    byte[] value =
+        REPORTS.encode(ReportRecords.toAvro(e.report(), e.result(), System.currentTimeMillis()));
     return ProducerMessage.single(new ProducerRecord<>(topics.reports(), key, value), e);
   }
 
@@ -373,15 +484,22 @@ public final class EvaluateStage {
    * A version whose report was published before this stage started (a restart): the stored report
    * stands in for an evaluation, so waiters and {@link #latest} see it, and nothing is produced.
    */
-  private void restored(SnapshotFollower.Loaded loaded, io.igdstream.schemas.RobustnessReport stored) {
+  private void restored(
+      SnapshotFollower.Loaded loaded, io.igdstream.schemas.RobustnessReport stored) {
     RobustnessReport report = ReportRecords.reportFromAvro(stored, loaded.model().spec());
     Evaluation e = new Evaluation(loaded.version(), loaded.isFinal(), report, 0, 0);
     if (latest == null || latest.version() < e.version()) {
       latest = e;
     }
     announce(e);
-    log.accept(String.format(Locale.ROOT, "evaluate: snapshot v%d%s was reported before this start (clean %.4f); not"
-        + " evaluated again", e.version(), e.isFinal() ? " (final)" : "", e.result().cleanAccuracy()));
+    log.accept(
+        String.format(
+            Locale.ROOT,
+            "evaluate: snapshot v%d%s was reported before this start (clean %.4f); not"
+                + " evaluated again",
+            e.version(),
+            e.isFinal() ? " (final)" : "",
+            e.result().cleanAccuracy()));
   }
 
   /** After the broker acknowledged the report: gauges, the newest report, waiters. */
@@ -390,11 +508,22 @@ public final class EvaluateStage {
     streamMetrics.produced(STAGE, 1);
     announce(e);
     ModelResult r = e.result();
-    log.accept(String.format(Locale.ROOT, "evaluate: %s v%d%s clean %.4f%s on %d images (%.1f s%s)", modelId,
-        e.version(), e.isFinal() ? " (final)" : "", r.cleanAccuracy(),
-        r.pgd20Accuracy() == null ? "" : String.format(Locale.ROOT, ", PGD %.4f", r.pgd20Accuracy()),
-        e.report().samples(), e.seconds(),
-        e.corruptedFallbacks() > 0 ? ", " + e.corruptedFallbacks() + " corrupted images computed in-process" : ""));
+    log.accept(
+        String.format(
+            Locale.ROOT,
+            "evaluate: %s v%d%s clean %.4f%s on %d images (%.1f s%s)",
+            modelId,
+            e.version(),
+            e.isFinal() ? " (final)" : "",
+            r.cleanAccuracy(),
+            r.pgd20Accuracy() == null
+                ? ""
+                : String.format(Locale.ROOT, ", PGD %.4f", r.pgd20Accuracy()),
+            e.report().samples(),
+            e.seconds(),
+            e.corruptedFallbacks() > 0
+                ? ", " + e.corruptedFallbacks() + " corrupted images computed in-process"
+                : ""));
   }
 
   /** Gauges and the waiter of the version, for a report in the topic. */

@@ -15,7 +15,11 @@ import io.igdstream.core.eval.RobustnessReport;
  *     {ns}.test.corrupted} lacked them (0 when the corruption test did not run)
  */
 public record Evaluation(
-    long version, boolean isFinal, RobustnessReport report, double seconds, long corruptedFallbacks) {
+    long version,
+    boolean isFinal,
+    RobustnessReport report,
+    double seconds,
+    long corruptedFallbacks) {
 
   /** The model's results. */
   public ModelResult result() {

@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Publishes each evaluated snapshot's robustness results as Prometheus gauges, one series per
- * model ({@code model_id}), so dashboards follow robustness as training goes on. Math stays in
- * core; this class only maps a {@link ModelResult} onto metrics in the registry it is given.
+ * Publishes each evaluated snapshot's robustness results as Prometheus gauges, one series per model
+ * ({@code model_id}), so dashboards follow robustness as training goes on. Math stays in core; this
+ * class only maps a {@link ModelResult} onto metrics in the registry it is given.
  *
- * <p>Names follow {@code igd_<what>_<unit>}. In client_java 1.10 a declared unit is appended to
- * the name unless the name already ends with it, so {@code igd_eval_clean_accuracy_ratio} with
- * {@link Unit#RATIO} keeps its name; the counter {@code igd_eval_reports_total} is held as {@code
+ * <p>Names follow {@code igd_<what>_<unit>}. In client_java 1.10 a declared unit is appended to the
+ * name unless the name already ends with it, so {@code igd_eval_clean_accuracy_ratio} with {@link
+ * Unit#RATIO} keeps its name; the counter {@code igd_eval_reports_total} is held as {@code
  * igd_eval_reports} in snapshots and exported with {@code _total}. Fractions are labelled with
  * {@link Double#toString(double)} ({@code 0.002}).
  *
@@ -43,57 +43,101 @@ public final class EvaluationMetrics {
   private final Gauge seconds;
 
   /**
-   * Registers the metrics in {@code registry} (never the default one: tests and several
-   * evaluators in one JVM each bring their own).
+   * Registers the metrics in {@code registry} (never the default one: tests and several evaluators
+   * in one JVM each bring their own).
    *
    * @throws IllegalArgumentException if the registry already holds metrics of these names
    */
   public EvaluationMetrics(PrometheusRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    cleanAccuracy = ratio(registry, "igd_eval_clean_accuracy_ratio", "Accuracy on clean test images.");
-    pgd20Accuracy = ratio(registry, "igd_eval_pgd20_accuracy_ratio",
-        "Accuracy under PGD-20 (correct only if also correct clean).");
-    giniPixel = ratio(registry, "igd_eval_gini_pixel_ratio",
-        "Mean Gini coefficient of |saliency| over all pixels, on the joint-correct subset.");
-    giniRegional = ratio(registry, "igd_eval_gini_regional_ratio",
-        "Mean Gini coefficient of block-averaged |saliency|, on the joint-correct subset.");
-    inaAddError = ratio(registry, "igd_eval_ina_add_error_ratio",
-        "Error rate of the inductive noise attack, additive variant, per perturbed fraction of pixels.", FRACTION);
-    inaReplaceError = ratio(registry, "igd_eval_ina_replace_error_ratio",
-        "Error rate of the inductive noise attack, replacing variant, per perturbed fraction of pixels.", FRACTION);
-    rnError = ratio(registry, "igd_eval_rn_error_ratio",
-        "Error rate under random noise, per perturbed fraction of pixels.", FRACTION);
-    ioaGreyError = ratio(registry, "igd_eval_ioa_grey_error_ratio",
-        "Error rate of the inductive occlusion attack with grey (0.5) fill.");
-    ioaWhiteError = ratio(registry, "igd_eval_ioa_white_error_ratio",
-        "Error rate of the inductive occlusion attack with white (1.0) fill.");
-    corruptionError = ratio(registry, "igd_eval_corruption_error_ratio",
-        "Error rate under one corruption, mean over severities 1-5.", CORRUPTION);
-    corruptionMeanError = ratio(registry, "igd_eval_corruption_mean_error_ratio",
-        "Error rate under corruptions, mean over every corruption and severity.");
-    snapshotVersion = Gauge.builder()
-        .name("igd_eval_snapshot_version")
-        .help("Version of the last evaluated model snapshot.")
-        .labelNames(MODEL_ID)
-        .register(registry);
-    reports = Counter.builder()
-        .name("igd_eval_reports_total")
-        .help("Robustness reports published.")
-        .labelNames(MODEL_ID)
-        .register(registry);
-    seconds = Gauge.builder()
-        .name("igd_eval_seconds")
-        .unit(Unit.SECONDS)
-        .help("Wall time of the last evaluation.")
-        .labelNames(MODEL_ID)
-        .register(registry);
+    cleanAccuracy =
+        ratio(registry, "igd_eval_clean_accuracy_ratio", "Accuracy on clean test images.");
+    pgd20Accuracy =
+        ratio(
+            registry,
+            "igd_eval_pgd20_accuracy_ratio",
+            "Accuracy under PGD-20 (correct only if also correct clean).");
+    giniPixel =
+        ratio(
+            registry,
+            "igd_eval_gini_pixel_ratio",
+            "Mean Gini coefficient of |saliency| over all pixels, on the joint-correct subset.");
+    giniRegional =
+        ratio(
+            registry,
+            "igd_eval_gini_regional_ratio",
+            "Mean Gini coefficient of block-averaged |saliency|, on the joint-correct subset.");
+    inaAddError =
+        ratio(
+            registry,
+            "igd_eval_ina_add_error_ratio",
+            "Error rate of the inductive noise attack, additive variant, per perturbed fraction of pixels.",
+            FRACTION);
+    inaReplaceError =
+        ratio(
+            registry,
+            "igd_eval_ina_replace_error_ratio",
+            "Error rate of the inductive noise attack, replacing variant, per perturbed fraction of pixels.",
+            FRACTION);
+    rnError =
+        ratio(
+            registry,
+            "igd_eval_rn_error_ratio",
+            "Error rate under random noise, per perturbed fraction of pixels.",
+            FRACTION);
+    ioaGreyError =
+        ratio(
+            registry,
+            "igd_eval_ioa_grey_error_ratio",
+            "Error rate of the inductive occlusion attack with grey (0.5) fill.");
+    ioaWhiteError =
+        ratio(
+            registry,
+            "igd_eval_ioa_white_error_ratio",
+            "Error rate of the inductive occlusion attack with white (1.0) fill.");
+    corruptionError =
+        ratio(
+            registry,
+            "igd_eval_corruption_error_ratio",
+            "Error rate under one corruption, mean over severities 1-5.",
+            CORRUPTION);
+    corruptionMeanError =
+        ratio(
+            registry,
+            "igd_eval_corruption_mean_error_ratio",
+            "Error rate under corruptions, mean over every corruption and severity.");
+    snapshotVersion =
+        Gauge.builder()
+            .name("igd_eval_snapshot_version")
+            .help("Version of the last evaluated model snapshot.")
+            .labelNames(MODEL_ID)
+            .register(registry);
+    reports =
+        Counter.builder()
+            .name("igd_eval_reports_total")
+            .help("Robustness reports published.")
+            .labelNames(MODEL_ID)
+            .register(registry);
+    seconds =
+        Gauge.builder()
+            .name("igd_eval_seconds")
+            .unit(Unit.SECONDS)
+            .help("Wall time of the last evaluation.")
+            .labelNames(MODEL_ID)
+            .register(registry);
   }
 
-  private static Gauge ratio(PrometheusRegistry registry, String name, String help, String... extraLabels) {
+  private static Gauge ratio(
+      PrometheusRegistry registry, String name, String help, String... extraLabels) {
     String[] labels = new String[extraLabels.length + 1];
     labels[0] = MODEL_ID;
     System.arraycopy(extraLabels, 0, labels, 1, extraLabels.length);
-    return Gauge.builder().name(name).unit(Unit.RATIO).help(help).labelNames(labels).register(registry);
+    return Gauge.builder()
+        .name(name)
+        .unit(Unit.RATIO)
+        .help(help)
+        .labelNames(labels)
+        .register(registry);
   }
 
   /**

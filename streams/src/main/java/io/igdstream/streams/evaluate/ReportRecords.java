@@ -43,27 +43,31 @@ public final class ReportRecords {
       KafkaSettings kafka, String topic, String modelId, Duration timeout) {
     String prefix = key(modelId, 0).substring(0, modelId.length() + 1);
     Map<Long, io.igdstream.schemas.RobustnessReport> reports = new TreeMap<>();
-    TopicScan.scan(kafka, topic, timeout, r -> {
-      String k = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-      if (!k.startsWith(prefix)) {
-        return;
-      }
-      long version;
-      try {
-        version = Long.parseLong(k.substring(prefix.length()));
-      } catch (NumberFormatException e) {
-        return;
-      }
-      if (r.value() == null) {
-        reports.remove(version);
-        return;
-      }
-      try {
-        reports.put(version, CODEC.decode(r.value()));
-      } catch (RuntimeException e) {
-        // not a report this build can read: evaluating the version again replaces it
-      }
-    });
+    TopicScan.scan(
+        kafka,
+        topic,
+        timeout,
+        r -> {
+          String k = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+          if (!k.startsWith(prefix)) {
+            return;
+          }
+          long version;
+          try {
+            version = Long.parseLong(k.substring(prefix.length()));
+          } catch (NumberFormatException e) {
+            return;
+          }
+          if (r.value() == null) {
+            reports.remove(version);
+            return;
+          }
+          try {
+            reports.put(version, CODEC.decode(r.value()));
+          } catch (RuntimeException e) {
+            // not a report this build can read: evaluating the version again replaces it
+          }
+        });
     return reports;
   }
 
@@ -77,7 +81,8 @@ public final class ReportRecords {
   public static String key(String modelId, long version) {
     Objects.requireNonNull(modelId, "modelId");
     if (modelId.isEmpty() || modelId.indexOf('/') >= 0) {
-      throw new IllegalArgumentException("model id must be non-empty and contain no '/', was '" + modelId + "'");
+      throw new IllegalArgumentException(
+          "model id must be non-empty and contain no '/', was '" + modelId + "'");
     }
     return modelId + "/" + version;
   }
@@ -154,7 +159,8 @@ public final class ReportRecords {
    * A one-model core report of an Avro record, for images of {@code spec} (the record does not
    * carry the image shape): PGD's eps and steps back into the settings, no per-sample data.
    */
-  public static RobustnessReport reportFromAvro(io.igdstream.schemas.RobustnessReport r, ModelSpec spec) {
+  public static RobustnessReport reportFromAvro(
+      io.igdstream.schemas.RobustnessReport r, ModelSpec spec) {
     Map<String, Object> settings = new LinkedHashMap<>();
     if (r.getPgdEps() != null) {
       settings.put("pgd_eps", r.getPgdEps());
@@ -162,14 +168,24 @@ public final class ReportRecords {
     if (r.getPgdSteps() != null) {
       settings.put("pgd_steps", r.getPgdSteps());
     }
-    return new RobustnessReport(r.getDataset(), spec.channels(), spec.height(), spec.width(), r.getSamples(),
-        r.getJointCorrect(), r.getSeed(), settings, List.of(fromAvro(r)), r.getSeconds());
+    return new RobustnessReport(
+        r.getDataset(),
+        spec.channels(),
+        spec.height(),
+        spec.width(),
+        r.getSamples(),
+        r.getJointCorrect(),
+        r.getSeed(),
+        settings,
+        List.of(fromAvro(r)),
+        r.getSeconds());
   }
 
   private static Number setting(RobustnessReport report, String name) {
     Object value = report.settings() == null ? null : report.settings().get(name);
     if (value != null && !(value instanceof Number)) {
-      throw new IllegalArgumentException("report setting " + name + " must be a number, was '" + value + "'");
+      throw new IllegalArgumentException(
+          "report setting " + name + " must be a number, was '" + value + "'");
     }
     return (Number) value;
   }
@@ -187,8 +203,11 @@ public final class ReportRecords {
   private static List<CorruptionError> corruptionErrors(Map<String, Map<Integer, Double>> rates) {
     List<CorruptionError> list = new ArrayList<>();
     if (rates != null) {
-      rates.forEach((name, bySeverity) -> new TreeMap<>(bySeverity)
-          .forEach((severity, rate) -> list.add(new CorruptionError(name, severity, rate))));
+      rates.forEach(
+          (name, bySeverity) ->
+              new TreeMap<>(bySeverity)
+                  .forEach(
+                      (severity, rate) -> list.add(new CorruptionError(name, severity, rate))));
     }
     return list;
   }
@@ -200,7 +219,8 @@ public final class ReportRecords {
     Map<Double, Double> rates = new LinkedHashMap<>();
     for (FractionError e : errors) {
       if (rates.put(e.getFraction(), e.getErrorRate()) != null) {
-        throw new IllegalArgumentException(field + ": fraction " + e.getFraction() + " appears twice");
+        throw new IllegalArgumentException(
+            field + ": fraction " + e.getFraction() + " appears twice");
       }
     }
     return rates;
@@ -209,7 +229,8 @@ public final class ReportRecords {
   private static Map<String, Map<Integer, Double>> corruptionRates(List<CorruptionError> errors) {
     Map<String, Map<Integer, Double>> rates = new LinkedHashMap<>();
     for (CorruptionError e : errors) {
-      Map<Integer, Double> bySeverity = rates.computeIfAbsent(e.getName(), n -> new LinkedHashMap<>());
+      Map<Integer, Double> bySeverity =
+          rates.computeIfAbsent(e.getName(), n -> new LinkedHashMap<>());
       if (bySeverity.put(e.getSeverity(), e.getErrorRate()) != null) {
         throw new IllegalArgumentException(
             "corruptions: " + e.getName() + " at severity " + e.getSeverity() + " appears twice");

@@ -25,9 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The corrupted test images the corrupt stage wrote to {@code {ns}.test.corrupted}, looked up by
  * (sample id, corruption, severity), so the suite scores exactly the images the rest of the system
  * sees. The corrupt stage may still be running when a snapshot is evaluated: a variant not yet on
- * the topic is computed in-process instead and counted ({@link #fallbacks}), seeded like the corrupt
- * stage seeds it ({@code SampleSeeds.of(seed, Seeds.ofText(sample id), "<corruption>/<severity>")}), so
- * with the same seed it is the same image.
+ * the topic is computed in-process instead and counted ({@link #fallbacks}), seeded like the
+ * corrupt stage seeds it ({@code SampleSeeds.of(seed, Seeds.ofText(sample id),
+ * "<corruption>/<severity>")}), so with the same seed it is the same image.
  *
  * <p>Images are held as bytes (round(v · 255)), the precision of the clean test images and of the
  * published CIFAR-10-C / ImageNet-C files: n × variants × C·H·W bytes, 35 MB for 1000 Fashion-MNIST
@@ -66,18 +66,24 @@ public final class StoredCorruptions implements CorruptedImages {
    *
    * @param seed the seed of variants computed in-process when missing
    */
-  public static StoredCorruptions load(KafkaSettings kafka, String topic, TestSet tests, long seed, Duration timeout) {
+  public static StoredCorruptions load(
+      KafkaSettings kafka, String topic, TestSet tests, long seed, Duration timeout) {
     StoredCorruptions store = none(tests, seed);
     Dataset d = tests.dataset();
     int[] shape = {d.channels(), d.height(), d.width()};
-    TopicScan.scan(kafka, topic, timeout, record -> {
-      Decoded<CorruptedSample> decoded = Decoded.of(record, CODEC, s -> Validators.validate(s, shape));
-      if (!decoded.ok()) {
-        store.skipped++;
-        return;
-      }
-      store.accept(decoded.value());
-    });
+    TopicScan.scan(
+        kafka,
+        topic,
+        timeout,
+        record -> {
+          Decoded<CorruptedSample> decoded =
+              Decoded.of(record, CODEC, s -> Validators.validate(s, shape));
+          if (!decoded.ok()) {
+            store.skipped++;
+            return;
+          }
+          store.accept(decoded.value());
+        });
     return store;
   }
 
@@ -92,9 +98,12 @@ public final class StoredCorruptions implements CorruptedImages {
       return;
     }
     int size = d.imageSize();
-    Variant v = variants.computeIfAbsent(key(s.getCorruption(), s.getSeverity()),
-        k -> new Variant(new byte[d.size() * size], new BitSet(d.size())));
-    System.arraycopy(TestSet.bytes(Tensors.floats(s.getImage())), 0, v.pixels(), index * size, size);
+    Variant v =
+        variants.computeIfAbsent(
+            key(s.getCorruption(), s.getSeverity()),
+            k -> new Variant(new byte[d.size() * size], new BitSet(d.size())));
+    System.arraycopy(
+        TestSet.bytes(Tensors.floats(s.getImage())), 0, v.pixels(), index * size, size);
     if (!v.present().get(index)) {
       v.present().set(index);
       stored++;
@@ -102,8 +111,17 @@ public final class StoredCorruptions implements CorruptedImages {
   }
 
   @Override
-  public void fill(Corruption corruption, int severity, int testIndex, float[] src, int srcOffset, float[] dst,
-      int dstOffset, int channels, int height, int width) {
+  public void fill(
+      Corruption corruption,
+      int severity,
+      int testIndex,
+      float[] src,
+      int srcOffset,
+      float[] dst,
+      int dstOffset,
+      int channels,
+      int height,
+      int width) {
     String key = key(corruption.name(), severity);
     Variant v = variants.get(key);
     if (v != null && v.present().get(testIndex)) {
@@ -116,7 +134,16 @@ public final class StoredCorruptions implements CorruptedImages {
     }
     fallbacks.incrementAndGet();
     long drawSeed = SampleSeeds.of(seed, Seeds.ofText(tests.ids().get(testIndex)), key);
-    corruption.apply(src, srcOffset, dst, dstOffset, channels, height, width, severity, new SplittableRandom(drawSeed));
+    corruption.apply(
+        src,
+        srcOffset,
+        dst,
+        dstOffset,
+        channels,
+        height,
+        width,
+        severity,
+        new SplittableRandom(drawSeed));
   }
 
   /** Whether every test image has every corruption of the suite at every severity. */

@@ -4,8 +4,8 @@ import io.igdstream.core.data.Dataset;
 import io.igdstream.core.model.ModelSpec;
 import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.ImageSample;
-import io.igdstream.schemas.RecordDecodingException;
 import io.igdstream.schemas.ReasonCode;
+import io.igdstream.schemas.RecordDecodingException;
 import io.igdstream.schemas.Split;
 import io.igdstream.schemas.Tensors;
 import io.igdstream.schemas.Validators;
@@ -50,7 +50,11 @@ public final class TestSet {
     this.ids = List.copyOf(ids);
     if (this.ids.size() != dataset.size()) {
       throw new IllegalArgumentException(
-          "ids must name every image: " + this.ids.size() + " ids for " + dataset.size() + " images");
+          "ids must name every image: "
+              + this.ids.size()
+              + " ids for "
+              + dataset.size()
+              + " images");
     }
     Map<String, Integer> byId = new HashMap<>();
     for (int i = 0; i < this.ids.size(); i++) {
@@ -70,7 +74,8 @@ public final class TestSet {
    * @param limit the most images to keep, the first by sample id; 0 = all
    * @throws IllegalStateException if the topic holds no valid test sample of that shape
    */
-  public static TestSet load(KafkaSettings kafka, String topic, ModelSpec spec, int limit, Duration timeout) {
+  public static TestSet load(
+      KafkaSettings kafka, String topic, ModelSpec spec, int limit, Duration timeout) {
     Objects.requireNonNull(spec, "spec");
     if (limit < 0) {
       throw new IllegalArgumentException("limit must be >= 0 (0 = all), was " + limit);
@@ -79,34 +84,58 @@ public final class TestSet {
     TreeMap<String, Kept> kept = new TreeMap<>();
     long[] skipped = {0};
     String[] name = {""};
-    TopicScan.scan(kafka, topic, timeout, record -> {
-      Decoded<ImageSample> d = Decoded.of(record, SAMPLES, s -> {
-        Validators.validate(s, shape);
-        if (s.getClasses() != spec.classes()) {
-          throw new RecordDecodingException(ReasonCode.LABEL_OUT_OF_RANGE,
-              "sample " + s.getId() + " has " + s.getClasses() + " classes, the model " + spec.classes());
-        }
-      });
-      if (!d.ok()) {
-        skipped[0]++;
-        return;
-      }
-      ImageSample s = d.value();
-      if (s.getSplit() != Split.TEST) {
-        return;
-      }
-      kept.put(s.getId(), new Kept(bytes(Tensors.floats(s.getImage())), s.getLabel()));
-      if (limit > 0 && kept.size() > limit) {
-        kept.pollLastEntry();
-      }
-      if (name[0].isEmpty()) {
-        name[0] = s.getDataset();
-      }
-    });
+    TopicScan.scan(
+        kafka,
+        topic,
+        timeout,
+        record -> {
+          Decoded<ImageSample> d =
+              Decoded.of(
+                  record,
+                  SAMPLES,
+                  s -> {
+                    Validators.validate(s, shape);
+                    if (s.getClasses() != spec.classes()) {
+                      throw new RecordDecodingException(
+                          ReasonCode.LABEL_OUT_OF_RANGE,
+                          "sample "
+                              + s.getId()
+                              + " has "
+                              + s.getClasses()
+                              + " classes, the model "
+                              + spec.classes());
+                    }
+                  });
+          if (!d.ok()) {
+            skipped[0]++;
+            return;
+          }
+          ImageSample s = d.value();
+          if (s.getSplit() != Split.TEST) {
+            return;
+          }
+          kept.put(s.getId(), new Kept(bytes(Tensors.floats(s.getImage())), s.getLabel()));
+          if (limit > 0 && kept.size() > limit) {
+            kept.pollLastEntry();
+          }
+          if (name[0].isEmpty()) {
+            name[0] = s.getDataset();
+          }
+        });
     if (kept.isEmpty()) {
-      throw new IllegalStateException(topic + " holds no valid TEST samples of shape " + spec.channels() + "x"
-          + spec.height() + "x" + spec.width() + " with " + spec.classes() + " classes (" + skipped[0]
-          + " invalid records skipped): run `igd ingest` first");
+      throw new IllegalStateException(
+          topic
+              + " holds no valid TEST samples of shape "
+              + spec.channels()
+              + "x"
+              + spec.height()
+              + "x"
+              + spec.width()
+              + " with "
+              + spec.classes()
+              + " classes ("
+              + skipped[0]
+              + " invalid records skipped): run `igd ingest` first");
     }
     int size = spec.channels() * spec.height() * spec.width();
     byte[] pixels = new byte[kept.size() * size];
@@ -125,7 +154,9 @@ public final class TestSet {
     }
     String dataset = name[0].isEmpty() ? topic : name[0];
     return new TestSet(
-        new Dataset(dataset, spec.channels(), spec.height(), spec.width(), classes, pixels, labels), ids, skipped[0]);
+        new Dataset(dataset, spec.channels(), spec.height(), spec.width(), classes, pixels, labels),
+        ids,
+        skipped[0]);
   }
 
   /** The images, labels and dataset name ({@code ImageSample.dataset}, else the topic). */

@@ -50,10 +50,20 @@ public final class SampleIngest {
    * @param progress called with the number written so far
    */
   public static Result run(
-      ActorSystem system, KafkaSettings kafka, TopicNames topics, String datasetName, Dataset train, Dataset test,
-      StreamMetrics metrics, LongConsumer progress) throws Exception {
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      String datasetName,
+      Dataset train,
+      Dataset test,
+      StreamMetrics metrics,
+      LongConsumer progress)
+      throws Exception {
     Set<String> existing = new HashSet<>();
-    TopicScan.scan(kafka, topics.samples(), Duration.ofMinutes(5),
+    TopicScan.scan(
+        kafka,
+        topics.samples(),
+        Duration.ofMinutes(5),
         r -> existing.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
     AvroCodec<ImageSample> codec = AvroCodec.of(ImageSample.class);
     long[] written = {0};
@@ -63,28 +73,37 @@ public final class SampleIngest {
       if (data == null) {
         continue;
       }
-      List<Integer> todo = IntStream.range(0, data.size()).filter(i -> !existing.contains(id(split, i))).boxed().toList();
+      List<Integer> todo =
+          IntStream.range(0, data.size())
+              .filter(i -> !existing.contains(id(split, i)))
+              .boxed()
+              .toList();
       skipped += data.size() - todo.size();
       int size = data.imageSize();
       Source.from(todo)
-          .map(i -> {
-            float[] pixels = new float[size];
-            data.copyImage(i, pixels, 0);
-            ImageSample s = ImageSample.newBuilder()
-                .setId(id(split, i))
-                .setSplit(split)
-                .setLabel(data.labels()[i])
-                .setClasses(data.classCount())
-                .setImage(Tensors.of(pixels, data.channels(), data.height(), data.width()))
-                .setDataset(datasetName)
-                .build();
-            written[0]++;
-            metrics.produced(STAGE, 1);
-            if (written[0] % 1000 == 0) {
-              progress.accept(written[0]);
-            }
-            return new ProducerRecord<>(topics.samples(), s.getId().toString().getBytes(StandardCharsets.UTF_8), codec.encode(s));
-          })
+          .map(
+              i -> {
+                float[] pixels = new float[size];
+                data.copyImage(i, pixels, 0);
+                ImageSample s =
+                    ImageSample.newBuilder()
+                        .setId(id(split, i))
+                        .setSplit(split)
+                        .setLabel(data.labels()[i])
+                        .setClasses(data.classCount())
+                        .setImage(Tensors.of(pixels, data.channels(), data.height(), data.width()))
+                        .setDataset(datasetName)
+                        .build();
+                written[0]++;
+                metrics.produced(STAGE, 1);
+                if (written[0] % 1000 == 0) {
+                  progress.accept(written[0]);
+                }
+                return new ProducerRecord<>(
+                    topics.samples(),
+                    s.getId().toString().getBytes(StandardCharsets.UTF_8),
+                    codec.encode(s));
+              })
           .runWith(Producer.plainSink(PekkoKafka.producer(system, kafka)), system)
           .toCompletableFuture()
           .get(30, TimeUnit.MINUTES);

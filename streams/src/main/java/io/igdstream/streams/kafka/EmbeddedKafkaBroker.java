@@ -34,13 +34,14 @@ import org.apache.kafka.server.common.MetadataVersion;
  * and its records. The two are apart on purpose: with one directory for both, Kafka 3.9 locks it
  * only when the broker part starts, after the controller part has already written to the metadata
  * log, so a second broker started on a directory in use corrupts the running broker's metadata
- * (seen here: the running broker then halted its JVM). Apart, the controller locks {@code metadata/}
- * before it touches it. Both ports are chosen free at start unless the broker port is given.
+ * (seen here: the running broker then halted its JVM). Apart, the controller locks {@code
+ * metadata/} before it touches it. Both ports are chosen free at start unless the broker port is
+ * given.
  *
- * <p>Settings are those of a one-broker cluster: internal topics with one replica,
- * no rebalance delay for the first consumer of a group, no auto-created topics (topics come from
- * {@link TopicAdmin}), a 2 MiB log-cleaner buffer instead of the 128 MiB default on the heap, and
- * records up to {@link #MESSAGE_MAX_BYTES}.
+ * <p>Settings are those of a one-broker cluster: internal topics with one replica, no rebalance
+ * delay for the first consumer of a group, no auto-created topics (topics come from {@link
+ * TopicAdmin}), a 2 MiB log-cleaner buffer instead of the 128 MiB default on the heap, and records
+ * up to {@link #MESSAGE_MAX_BYTES}.
  *
  * <p>Kafka treats some faults as fatal and halts the JVM ({@code Exit.halt(1)}), and this broker
  * shares the JVM with whatever else runs in it. Seen with Kafka 3.9.2: the controller port cannot
@@ -96,7 +97,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     boolean formatted = Files.isRegularFile(dir.resolve(METADATA_DIR).resolve(META_PROPERTIES));
     if (!formatted && !isEmpty(dir)) {
       throw new IllegalArgumentException(
-          "data directory " + dir + " is not empty and holds no broker data (no " + METADATA_DIR + "/" + META_PROPERTIES + ")");
+          "data directory "
+              + dir
+              + " is not empty and holds no broker data (no "
+              + METADATA_DIR
+              + "/"
+              + META_PROPERTIES
+              + ")");
     }
     if (formatted) {
       checkNotInUse(dir);
@@ -110,7 +117,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       int brokerPort = port != 0 ? port : freePort(-1);
       int controllerPort = freePort(brokerPort);
-      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config(dir, brokerPort, controllerPort)), Time.SYSTEM);
+      KafkaRaftServer server =
+          new KafkaRaftServer(
+              KafkaConfig.fromProps(config(dir, brokerPort, controllerPort)), Time.SYSTEM);
       try {
         server.startup();
         return new EmbeddedKafkaBroker(server, dir, brokerPort);
@@ -158,7 +167,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", Integer.toString(NODE_ID));
     p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+    p.put(
+        "listeners",
+        "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.put("controller.listener.names", "CONTROLLER");
@@ -186,7 +197,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       new Formatter()
           .setNodeId(NODE_ID)
           .setClusterId(Uuid.randomUuid().toString())
-          .setDirectories(List.of(dir.resolve(LOGS_DIR).toString(), dir.resolve(METADATA_DIR).toString()))
+          .setDirectories(
+              List.of(dir.resolve(LOGS_DIR).toString(), dir.resolve(METADATA_DIR).toString()))
           .setMetadataLogDirectory(dir.resolve(METADATA_DIR).toString())
           .setControllerListenerName("CONTROLLER")
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
@@ -214,7 +226,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   private static void checkNotInUse(Path dir) throws IOException {
     Path lockFile = dir.resolve(METADATA_DIR).resolve(".lock");
-    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       FileLock lock = channel.tryLock();
       if (lock == null) {
         throw inUse(dir, null);
@@ -226,7 +239,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static IllegalStateException inUse(Path dir, Throwable cause) {
-    return new IllegalStateException("data directory " + dir + " is in use by another broker", cause);
+    return new IllegalStateException(
+        "data directory " + dir + " is in use by another broker", cause);
   }
 
   private static boolean isEmpty(Path dir) throws IOException {

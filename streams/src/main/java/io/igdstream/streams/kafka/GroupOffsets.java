@@ -45,7 +45,8 @@ public final class GroupOffsets {
 
   /** The group's committed offset per partition of the topic (0 where it never committed). */
   public static Map<TopicPartition, Long> committed(Admin admin, String group, String topic) {
-    Map<TopicPartition, OffsetAndMetadata> all = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+    Map<TopicPartition, OffsetAndMetadata> all =
+        get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
     Map<TopicPartition, Long> committed = new HashMap<>();
     for (TopicPartition tp : partitions(admin, topic)) {
       OffsetAndMetadata o = all.get(tp);
@@ -66,7 +67,8 @@ public final class GroupOffsets {
   }
 
   /** Whether the group has committed up to {@code end} on every partition of it. */
-  public static boolean reached(Admin admin, String group, String topic, Map<TopicPartition, Long> end) {
+  public static boolean reached(
+      Admin admin, String group, String topic, Map<TopicPartition, Long> end) {
     Map<TopicPartition, Long> committed = committed(admin, group, topic);
     for (var e : end.entrySet()) {
       if (committed.getOrDefault(e.getKey(), 0L) < e.getValue()) {
@@ -83,9 +85,11 @@ public final class GroupOffsets {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while asking the broker", e);
     } catch (ExecutionException e) {
-      throw new KafkaUnavailableException("broker request failed: " + e.getCause().getMessage(), e.getCause());
+      throw new KafkaUnavailableException(
+          "broker request failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new KafkaUnavailableException("broker did not answer within " + TIMEOUT_SECONDS + " s", e);
+      throw new KafkaUnavailableException(
+          "broker did not answer within " + TIMEOUT_SECONDS + " s", e);
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.igdstream.streams.kafka;
 
 import io.igdstream.schemas.kafka.KafkaSettings;
-
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.pekko.actor.ActorSystem;
@@ -14,7 +13,8 @@ public final class PekkoKafka {
 
   private PekkoKafka() {}
 
-  public static ConsumerSettings<byte[], byte[]> consumer(ActorSystem system, KafkaSettings kafka, String group) {
+  public static ConsumerSettings<byte[], byte[]> consumer(
+      ActorSystem system, KafkaSettings kafka, String group) {
     ConsumerSettings<byte[], byte[]> settings =
         ConsumerSettings.create(system, new ByteArrayDeserializer(), new ByteArrayDeserializer())
             // with DrainingControl the stop timeout only delays shutdown (connector docs)

@@ -1,6 +1,5 @@
 package io.igdstream.streams.kafka;
 
-import io.igdstream.schemas.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,11 +32,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * <p>Why the wait: right after {@code createTopics()} returns, the partitions exist in the
  * controller's metadata but not necessarily on their leader yet. A producer that sends at once can
  * get {@code NOT_LEADER_OR_FOLLOWER} and then, as an idempotent producer, spin on {@code
- * OUT_OF_ORDER_SEQUENCE_NUMBER} until {@code delivery.timeout.ms} (2 min) drops the batch:
- * upstream KAFKA-15591, seen in up to a quarter of tries on a busy machine. {@code describeTopics}
- * showing a leader is not enough either, since it is answered from the metadata cache. {@link
- * #ensure} therefore polls {@code describeTopics} until every partition has a leader and then asks
- * each leader for its latest offset ({@code listOffsets}), which only the leader answers once the
+ * OUT_OF_ORDER_SEQUENCE_NUMBER} until {@code delivery.timeout.ms} (2 min) drops the batch: upstream
+ * KAFKA-15591, seen in up to a quarter of tries on a busy machine. {@code describeTopics} showing a
+ * leader is not enough either, since it is answered from the metadata cache. {@link #ensure}
+ * therefore polls {@code describeTopics} until every partition has a leader and then asks each
+ * leader for its latest offset ({@code listOffsets}), which only the leader answers once the
  * partition is really there. After it returns, producing to the topics is safe.
  */
 public final class TopicAdmin {
@@ -67,7 +66,8 @@ public final class TopicAdmin {
   }
 
   /** {@link #ensure(String, List, Duration)} with an admin client the caller owns. */
-  public static void ensure(Admin admin, List<TopicSpec> topics, Duration timeout) throws InterruptedException {
+  public static void ensure(Admin admin, List<TopicSpec> topics, Duration timeout)
+      throws InterruptedException {
     Set<String> names = new HashSet<>();
     for (TopicSpec t : topics) {
       if (!names.add(t.name())) {
@@ -87,10 +87,14 @@ public final class TopicAdmin {
       throws InterruptedException {
     List<NewTopic> requests = new ArrayList<>();
     for (TopicSpec t : topics) {
-      requests.add(new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty()).configs(t.config()));
+      requests.add(
+          new NewTopic(t.name(), Optional.of(t.partitions()), Optional.empty())
+              .configs(t.config()));
     }
     Map<String, KafkaFuture<Void>> results =
-        admin.createTopics(requests, new CreateTopicsOptions().timeoutMs(remainingMillis(deadline))).values();
+        admin
+            .createTopics(requests, new CreateTopicsOptions().timeoutMs(remainingMillis(deadline)))
+            .values();
     for (Map.Entry<String, KafkaFuture<Void>> r : results.entrySet()) {
       try {
         await(r.getValue(), deadline);
@@ -114,7 +118,8 @@ public final class TopicAdmin {
         Map<String, TopicDescription> described =
             await(
                 admin
-                    .describeTopics(names, new DescribeTopicsOptions().timeoutMs(remainingMillis(deadline)))
+                    .describeTopics(
+                        names, new DescribeTopicsOptions().timeoutMs(remainingMillis(deadline)))
                     .allTopicNames(),
                 deadline);
         waitingFor = withoutLeader(described);
@@ -161,7 +166,11 @@ public final class TopicAdmin {
       String waitingFor;
       try {
         // The admin client itself retries NOT_LEADER_OR_FOLLOWER and UNKNOWN_TOPIC_OR_PARTITION.
-        await(admin.listOffsets(request, new ListOffsetsOptions().timeoutMs(remainingMillis(deadline))).all(), deadline);
+        await(
+            admin
+                .listOffsets(request, new ListOffsetsOptions().timeoutMs(remainingMillis(deadline)))
+                .all(),
+            deadline);
         return;
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof RetriableException)) {

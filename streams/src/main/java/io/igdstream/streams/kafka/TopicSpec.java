@@ -14,7 +14,8 @@ public record TopicSpec(String name, int partitions, Map<String, String> config)
       throw new IllegalArgumentException("topic name must not be empty");
     }
     if (partitions < 1) {
-      throw new IllegalArgumentException("partitions of " + name + " must be >= 1, was " + partitions);
+      throw new IllegalArgumentException(
+          "partitions of " + name + " must be >= 1, was " + partitions);
     }
     config = Map.copyOf(config);
   }

@@ -1,19 +1,24 @@
 package io.igdstream.streams.kafka;
 
-import io.igdstream.schemas.TopicNames;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.igdstream.schemas.TopicNames;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Partitions and topic configuration of the six topics of a prefix, read from {@code igd.topics}
- * of reference.conf (where every key is documented).
+ * Partitions and topic configuration of the six topics of a prefix, read from {@code igd.topics} of
+ * reference.conf (where every key is documented).
  */
 public record TopicsSettings(
-    Topic samples, Topic trainAdversarial, Topic testCorrupted, Topic snapshots, Topic reports, Topic dlq) {
+    Topic samples,
+    Topic trainAdversarial,
+    Topic testCorrupted,
+    Topic snapshots,
+    Topic reports,
+    Topic dlq) {
 
   /** {@code retention} = "infinite": Kafka's {@code retention.ms = -1}. */
   public static final long INFINITE_RETENTION = -1;
@@ -27,20 +32,24 @@ public record TopicsSettings(
    * @param retentionMs topic config {@code retention.ms}; {@link #INFINITE_RETENTION} keeps records
    * @param cleanupPolicy {@code delete} or {@code compact}
    */
-  public record Topic(String key, int partitions, int maxMessageBytes, long retentionMs, String cleanupPolicy) {
+  public record Topic(
+      String key, int partitions, int maxMessageBytes, long retentionMs, String cleanupPolicy) {
 
     public Topic {
       if (partitions < 1) {
         throw new IllegalArgumentException(key + ".partitions must be >= 1, was " + partitions);
       }
       if (maxMessageBytes < 1) {
-        throw new IllegalArgumentException(key + ".max-message-bytes must be >= 1, was " + maxMessageBytes);
+        throw new IllegalArgumentException(
+            key + ".max-message-bytes must be >= 1, was " + maxMessageBytes);
       }
       if (retentionMs < 0 && retentionMs != INFINITE_RETENTION) {
-        throw new IllegalArgumentException(key + ".retention must be >= 0 or infinite, was " + retentionMs + " ms");
+        throw new IllegalArgumentException(
+            key + ".retention must be >= 0 or infinite, was " + retentionMs + " ms");
       }
       if (!List.of("delete", "compact").contains(cleanupPolicy)) {
-        throw new IllegalArgumentException(key + ".cleanup-policy must be delete or compact, was '" + cleanupPolicy + "'");
+        throw new IllegalArgumentException(
+            key + ".cleanup-policy must be delete or compact, was '" + cleanupPolicy + "'");
       }
     }
 
@@ -56,14 +65,20 @@ public record TopicsSettings(
     static Topic fromConfig(Config root, String key) {
       long bytes = root.getBytes(key + ".max-message-bytes");
       if (bytes > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(key + ".max-message-bytes must be < 2 GiB, was " + bytes);
+        throw new IllegalArgumentException(
+            key + ".max-message-bytes must be < 2 GiB, was " + bytes);
       }
       String retention = key + ".retention";
       long retentionMs =
           "infinite".equals(root.getValue(retention).unwrapped())
               ? INFINITE_RETENTION
               : root.getDuration(retention).toMillis();
-      return new Topic(key, root.getInt(key + ".partitions"), (int) bytes, retentionMs, root.getString(key + ".cleanup-policy"));
+      return new Topic(
+          key,
+          root.getInt(key + ".partitions"),
+          (int) bytes,
+          retentionMs,
+          root.getString(key + ".cleanup-policy"));
     }
   }
 

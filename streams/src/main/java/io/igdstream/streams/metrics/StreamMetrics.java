@@ -1,11 +1,11 @@
 package io.igdstream.streams.metrics;
 
+import io.igdstream.schemas.ReasonCode;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
-import io.igdstream.schemas.ReasonCode;
 
 /**
  * The Prometheus metrics of the stream stages (ingest, augment, corrupt, evaluate and the snapshot
@@ -38,20 +38,23 @@ public final class StreamMetrics {
     deadLetters =
         Counter.builder()
             .name("igd_dead_letters")
-            .help("Input records a stage could not decode or validate, sent to {ns}.dlq, by reason.")
+            .help(
+                "Input records a stage could not decode or validate, sent to {ns}.dlq, by reason.")
             .labelNames("stage", "reason")
             .register(registry);
     attackSeconds =
         Histogram.builder()
             .name("igd_attack")
             .unit(Unit.SECONDS)
-            .help("Wall time of one augment batch: PGD against the snapshot plus the teacher gradient.")
+            .help(
+                "Wall time of one augment batch: PGD against the snapshot plus the teacher gradient.")
             .classicUpperBounds(0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30)
             .register(registry);
     lag =
         Gauge.builder()
             .name("igd_consumer_lag_records")
-            .help("Records of a topic not yet committed by a consumer group (latest offset - committed).")
+            .help(
+                "Records of a topic not yet committed by a consumer group (latest offset - committed).")
             .labelNames("group")
             .register(registry);
     paused =

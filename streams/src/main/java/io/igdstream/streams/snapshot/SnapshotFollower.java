@@ -56,12 +56,22 @@ public final class SnapshotFollower implements AutoCloseable {
   private final StreamMetrics metrics;
   private final String modelId;
   private final SnapshotAssembler assembler;
-  /** The first record of each version being assembled: what an abandoned version's dead letter points at. */
+
+  /**
+   * The first record of each version being assembled: what an abandoned version's dead letter
+   * points at.
+   */
   private final TreeMap<Long, ConsumerRecord<byte[], byte[]>> firstRecords = new TreeMap<>();
-  /** Versions already dead-lettered (a bad chunk, a failed digest): not dead-lettered again when abandoned. */
+
+  /**
+   * Versions already dead-lettered (a bad chunk, a failed digest): not dead-lettered again when
+   * abandoned.
+   */
   private final TreeSet<Long> rejectedVersions = new TreeSet<>();
+
   /** The version of the record being accepted, -1 if none of this model. */
   private long acceptingVersion = -1;
+
   private final GradientThread gradient = GradientThread.shared();
   private final List<Consumer<Loaded>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Loaded> first = new CompletableFuture<>();
@@ -71,7 +81,8 @@ public final class SnapshotFollower implements AutoCloseable {
   private volatile Loaded current;
   private volatile Throwable failure;
 
-  private SnapshotFollower(KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
+  private SnapshotFollower(
+      KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
     this.kafka = kafka;
     this.topics = topics;
     this.stage = stage;
@@ -83,7 +94,8 @@ public final class SnapshotFollower implements AutoCloseable {
   }
 
   /** Starts following {@code modelId}'s snapshots; {@code stage} labels the metrics. */
-  public static SnapshotFollower start(KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
+  public static SnapshotFollower start(
+      KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
     SnapshotFollower f = new SnapshotFollower(kafka, topics, modelId, stage, metrics);
     f.thread.start();
     return f;
@@ -111,8 +123,8 @@ public final class SnapshotFollower implements AutoCloseable {
   }
 
   /**
-   * Snapshot versions held incomplete (in flight, or to be abandoned). Read by the following thread;
-   * exact after {@link #close}.
+   * Snapshot versions held incomplete (in flight, or to be abandoned). Read by the following
+   * thread; exact after {@link #close}.
    */
   public int incompleteVersions() {
     return assembler.pendingVersions();
@@ -140,7 +152,9 @@ public final class SnapshotFollower implements AutoCloseable {
               rejectedVersions.add(acceptingVersion);
             }
             metrics.deadLetter(stage, e.reason());
-            dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(r, e.reason(), e.getMessage()).deadLetter()));
+            dlq.send(
+                DeadLetterRecords.of(
+                    topics.dlq(), Decoded.rejected(r, e.reason(), e.getMessage()).deadLetter()));
             continue;
           } finally {
             deadLetterAbandoned(r, dlq);
@@ -151,8 +165,17 @@ public final class SnapshotFollower implements AutoCloseable {
             } catch (RuntimeException e) {
               // a verified payload that is no model of this shape: keep the older model
               metrics.deadLetter(stage, ReasonCode.BAD_CHUNK);
-              dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(r, ReasonCode.BAD_CHUNK,
-                  "snapshot v" + done.get().header().getVersion() + " does not load: " + e.getMessage()).deadLetter()));
+              dlq.send(
+                  DeadLetterRecords.of(
+                      topics.dlq(),
+                      Decoded.rejected(
+                              r,
+                              ReasonCode.BAD_CHUNK,
+                              "snapshot v"
+                                  + done.get().header().getVersion()
+                                  + " does not load: "
+                                  + e.getMessage())
+                          .deadLetter()));
             }
           }
         }
@@ -181,7 +204,8 @@ public final class SnapshotFollower implements AutoCloseable {
     }
     // neither: let the chunk codec say what is wrong with it (bad header, unknown fingerprint)
     CHUNKS.decode(value);
-    throw new RecordDecodingException(ReasonCode.OTHER, "a " + type + " record on the snapshots topic");
+    throw new RecordDecodingException(
+        ReasonCode.OTHER, "a " + type + " record on the snapshots topic");
   }
 
   private void remember(CharSequence model, long version, ConsumerRecord<byte[], byte[]> r) {
@@ -196,18 +220,26 @@ public final class SnapshotFollower implements AutoCloseable {
    * can never be used: one dead letter each, pointing at the version's first record, so their
    * records are not dropped silently. Then forgets first records of versions no longer pending.
    */
-  private void deadLetterAbandoned(ConsumerRecord<byte[], byte[]> current, KafkaProducer<byte[], byte[]> dlq) {
+  private void deadLetterAbandoned(
+      ConsumerRecord<byte[], byte[]> current, KafkaProducer<byte[], byte[]> dlq) {
     for (SnapshotAssembler.Abandoned a : assembler.drainAbandoned()) {
       if (rejectedVersions.contains(a.version())) {
         continue; // its records are leftovers of a version already dead-lettered
       }
       ConsumerRecord<byte[], byte[]> first = firstRecords.getOrDefault(a.version(), current);
-      String why = String.format(Locale.ROOT,
-          "snapshot %s v%d abandoned incomplete: %d of %s chunks, %s; newer snapshot records arrived", modelId,
-          a.version(), a.chunks(), a.chunkCount() > 0 ? Integer.toString(a.chunkCount()) : "?",
-          a.hadHeader() ? "header received" : "no header");
+      String why =
+          String.format(
+              Locale.ROOT,
+              "snapshot %s v%d abandoned incomplete: %d of %s chunks, %s; newer snapshot records arrived",
+              modelId,
+              a.version(),
+              a.chunks(),
+              a.chunkCount() > 0 ? Integer.toString(a.chunkCount()) : "?",
+              a.hadHeader() ? "header received" : "no header");
       metrics.deadLetter(stage, ReasonCode.BAD_CHUNK);
-      dlq.send(DeadLetterRecords.of(topics.dlq(), Decoded.rejected(first, ReasonCode.BAD_CHUNK, why).deadLetter()));
+      dlq.send(
+          DeadLetterRecords.of(
+              topics.dlq(), Decoded.rejected(first, ReasonCode.BAD_CHUNK, why).deadLetter()));
     }
     firstRecords.keySet().removeIf(v -> !assembler.isPending(v));
     rejectedVersions.headSet(assembler.newestVersion().orElse(-1), true).clear();
@@ -215,24 +247,31 @@ public final class SnapshotFollower implements AutoCloseable {
 
   private void load(AssembledSnapshot snapshot) {
     SnapshotHeader h = snapshot.header();
-    Checkpoint checkpoint = Checkpoint.decode(snapshot.payload(), topics.snapshots() + " " + h.getModelId() + " v" + h.getVersion());
-    Map<String, String> facts = Map.copyOf(h.getMetadata().entrySet().stream()
-        .collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), e -> e.getValue().toString())));
-    gradient.call(() -> {
-      Classifier model = Classifier.load(checkpoint);
-      Loaded previous = current;
-      Loaded loaded = new Loaded(h.getVersion(), model, facts);
-      current = loaded;
-      if (previous != null) {
-        previous.model().close();
-      }
-      metrics.snapshotVersion(stage, loaded.version());
-      first.complete(loaded);
-      for (Consumer<Loaded> l : listeners) {
-        l.accept(loaded);
-      }
-      return null;
-    });
+    Checkpoint checkpoint =
+        Checkpoint.decode(
+            snapshot.payload(), topics.snapshots() + " " + h.getModelId() + " v" + h.getVersion());
+    Map<String, String> facts =
+        Map.copyOf(
+            h.getMetadata().entrySet().stream()
+                .collect(
+                    java.util.stream.Collectors.toMap(
+                        e -> e.getKey().toString(), e -> e.getValue().toString())));
+    gradient.call(
+        () -> {
+          Classifier model = Classifier.load(checkpoint);
+          Loaded previous = current;
+          Loaded loaded = new Loaded(h.getVersion(), model, facts);
+          current = loaded;
+          if (previous != null) {
+            previous.model().close();
+          }
+          metrics.snapshotVersion(stage, loaded.version());
+          first.complete(loaded);
+          for (Consumer<Loaded> l : listeners) {
+            l.accept(loaded);
+          }
+          return null;
+        });
   }
 
   @Override
@@ -250,10 +289,11 @@ public final class SnapshotFollower implements AutoCloseable {
     Loaded l = current;
     current = null;
     if (l != null) {
-      gradient.call(() -> {
-        l.model().close();
-        return null;
-      });
+      gradient.call(
+          () -> {
+            l.model().close();
+            return null;
+          });
     }
   }
 }

@@ -69,14 +69,29 @@ class AugmentBrokerRestartTest {
       TopicNames topics = StreamFixtures.topics(broker.bootstrapServers(), "restart", "");
       StreamFixtures.produce(kafka, topics.samples(), records);
       StreamFixtures.publishSnapshot(kafka, topics, "student", student, 0, Map.of());
-      AugmentSettings s = AugmentSettings.fromConfig(ConfigFactory.parseString(
-              "igd.train.epochs = 1, igd.augment.batch-size = 16, igd.augment.max-lag = 1000000000, igd.attack.train-steps = 3")
-          .withFallback(ConfigFactory.load()));
+      AugmentSettings s =
+          AugmentSettings.fromConfig(
+              ConfigFactory.parseString(
+                      "igd.train.epochs = 1, igd.augment.batch-size = 16, igd.augment.max-lag = 1000000000, igd.attack.train-steps = 3")
+                  .withFallback(ConfigFactory.load()));
       var t = s.train();
-      AdversarialExamples examples = new AdversarialExamples(teacher, t.attack(1, 3), t.igd(), Augmentation.NONE, 0, "student");
-      try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, "student", "augment", metrics)) {
-        AugmentStage stage = AugmentStage.start(system, kafka, topics, s, examples, follower, metrics,
-            new int[] {1, 28, 28}, 10, log::add);
+      AdversarialExamples examples =
+          new AdversarialExamples(
+              teacher, t.attack(1, 3), t.igd(), Augmentation.NONE, 0, "student");
+      try (SnapshotFollower follower =
+          SnapshotFollower.start(kafka, topics, "student", "augment", metrics)) {
+        AugmentStage stage =
+            AugmentStage.start(
+                system,
+                kafka,
+                topics,
+                s,
+                examples,
+                follower,
+                metrics,
+                new int[] {1, 28, 28},
+                10,
+                log::add);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (stage.status().produced() < SAMPLES / 4 && System.nanoTime() < deadline) {
           Thread.sleep(50);
@@ -92,15 +107,19 @@ class AugmentBrokerRestartTest {
       Map<String, Integer> counts = new java.util.HashMap<>();
       AvroCodec<AdversarialSample> codec = AvroCodec.of(AdversarialSample.class);
       StreamFixtures.readAll(kafka, topics.trainAdversarial())
-          .forEach(r -> counts.merge(codec.decode(r.value()).getSampleId().toString(), 1, Integer::sum));
+          .forEach(
+              r -> counts.merge(codec.decode(r.value()).getSampleId().toString(), 1, Integer::sum));
       Set<String> expected = new HashSet<>();
       for (int i = 0; i < SAMPLES; i++) {
         expected.add("train-" + i);
       }
       assertEquals(expected, counts.keySet(), "every sample of the epoch, nothing lost");
-      System.out.printf("after the restart: %d records for %d samples (%d repeats); stage log: %s%n",
-          counts.values().stream().mapToInt(Integer::intValue).sum(), SAMPLES,
-          counts.values().stream().mapToInt(v -> v - 1).sum(), log);
+      System.out.printf(
+          "after the restart: %d records for %d samples (%d repeats); stage log: %s%n",
+          counts.values().stream().mapToInt(Integer::intValue).sum(),
+          SAMPLES,
+          counts.values().stream().mapToInt(v -> v - 1).sum(),
+          log);
     } finally {
       broker.close();
       StreamFixtures.close(teacher);

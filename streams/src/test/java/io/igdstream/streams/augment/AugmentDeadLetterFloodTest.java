@@ -73,14 +73,29 @@ class AugmentDeadLetterFloodTest {
       TopicNames topics = StreamFixtures.topics(broker.bootstrapServers(), "flood", "");
       StreamFixtures.produce(kafka, topics.samples(), records);
       StreamFixtures.publishSnapshot(kafka, topics, "student", student, 0, Map.of());
-      AugmentSettings s = AugmentSettings.fromConfig(ConfigFactory.parseString(
-              "igd.train.epochs = 1, igd.augment.max-lag = 1000000000, igd.attack.train-steps = 1")
-          .withFallback(ConfigFactory.load()));
+      AugmentSettings s =
+          AugmentSettings.fromConfig(
+              ConfigFactory.parseString(
+                      "igd.train.epochs = 1, igd.augment.max-lag = 1000000000, igd.attack.train-steps = 1")
+                  .withFallback(ConfigFactory.load()));
       var t = s.train();
-      AdversarialExamples examples = new AdversarialExamples(teacher, t.attack(1, 1), t.igd(), Augmentation.NONE, 0, "student");
-      try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, "student", "augment", metrics)) {
-        AugmentStage stage = AugmentStage.start(system, kafka, topics, s, examples, follower, metrics,
-            new int[] {1, 28, 28}, 10, log::add);
+      AdversarialExamples examples =
+          new AdversarialExamples(
+              teacher, t.attack(1, 1), t.igd(), Augmentation.NONE, 0, "student");
+      try (SnapshotFollower follower =
+          SnapshotFollower.start(kafka, topics, "student", "augment", metrics)) {
+        AugmentStage stage =
+            AugmentStage.start(
+                system,
+                kafka,
+                topics,
+                s,
+                examples,
+                follower,
+                metrics,
+                new int[] {1, 28, 28},
+                10,
+                log::add);
         stage.done().toCompletableFuture().get(240, TimeUnit.SECONDS);
       }
 
@@ -88,7 +103,10 @@ class AugmentDeadLetterFloodTest {
       for (var r : StreamFixtures.readAll(kafka, topics.dlq())) {
         DeadLetter d = DeadLetterRecords.decode(r.value());
         BadRecords.Kind kind = BadRecords.kindOf(kinds, r.key());
-        assertEquals(kind.reason(), d.getReasonCode(), new String(r.key(), StandardCharsets.UTF_8) + ": " + d.getReason());
+        assertEquals(
+            kind.reason(),
+            d.getReasonCode(),
+            new String(r.key(), StandardCharsets.UTF_8) + ": " + d.getReason());
         byKind.merge(kind.name(), 1, Integer::sum);
       }
       System.out.println("dead letters by kind: " + byKind);
@@ -100,9 +118,12 @@ class AugmentDeadLetterFloodTest {
 
       AvroCodec<AdversarialSample> adversarial = AvroCodec.of(AdversarialSample.class);
       Set<String> made = new HashSet<>();
-      StreamFixtures.readAll(kafka, topics.trainAdversarial()).forEach(r -> made.add(adversarial.decode(r.value()).getSampleId().toString()));
+      StreamFixtures.readAll(kafka, topics.trainAdversarial())
+          .forEach(r -> made.add(adversarial.decode(r.value()).getSampleId().toString()));
       assertEquals(VALID, made.size(), "every valid sample processed");
-      assertTrue(log.stream().noneMatch(l -> l.contains("restarting")), "the stream never restarted: " + log);
+      assertTrue(
+          log.stream().noneMatch(l -> l.contains("restarting")),
+          "the stream never restarted: " + log);
     } finally {
       StreamFixtures.close(teacher);
       StreamFixtures.close(student);

@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.data.Augmentation;
 import io.igdstream.core.model.Classifier;
-import io.igdstream.core.train.IgdSettings;
 import io.igdstream.core.train.TrainSettings;
-import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.schemas.AdversarialSample;
 import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.DeadLetter;
@@ -47,13 +46,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The augment worker against the in-process broker: epochs, dead letters, backpressure, scale-out. */
+/**
+ * The augment worker against the in-process broker: epochs, dead letters, backpressure, scale-out.
+ */
 @Tag("broker")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class AugmentStageTest {
 
   private static final String MODEL = "student";
-  private static final AvroCodec<AdversarialSample> ADVERSARIAL = AvroCodec.of(AdversarialSample.class);
+  private static final AvroCodec<AdversarialSample> ADVERSARIAL =
+      AvroCodec.of(AdversarialSample.class);
 
   @TempDir static Path dir;
   static EmbeddedKafkaBroker broker;
@@ -85,9 +87,16 @@ class AugmentStageTest {
   }
 
   private static AugmentSettings settings(int epochs, int batch, long maxLag) {
-    var config = ConfigFactory.parseString("igd.train.epochs = " + epochs + ", igd.augment.batch-size = " + batch
-        + ", igd.augment.max-lag = " + maxLag + ", igd.augment.poll-interval = 100 ms, igd.attack.train-steps = 3")
-        .withFallback(ConfigFactory.load());
+    var config =
+        ConfigFactory.parseString(
+                "igd.train.epochs = "
+                    + epochs
+                    + ", igd.augment.batch-size = "
+                    + batch
+                    + ", igd.augment.max-lag = "
+                    + maxLag
+                    + ", igd.augment.poll-interval = 100 ms, igd.attack.train-steps = 3")
+            .withFallback(ConfigFactory.load());
     return AugmentSettings.fromConfig(config);
   }
 
@@ -98,7 +107,8 @@ class AugmentStageTest {
   }
 
   /** Topics of a fresh prefix with {@code train} training and 3 test samples, and snapshot v0. */
-  private static TopicNames prepare(String prefix, int train, List<byte[][]> extra) throws Exception {
+  private static TopicNames prepare(String prefix, int train, List<byte[][]> extra)
+      throws Exception {
     TopicNames topics = StreamFixtures.topics(broker.bootstrapServers(), prefix, "");
     KafkaSettings kafka = StreamFixtures.kafka(broker.bootstrapServers());
     List<byte[][]> records = new ArrayList<>();
@@ -114,36 +124,54 @@ class AugmentStageTest {
     return topics;
   }
 
-  private static AugmentStage start(TopicNames topics, AugmentSettings s, SnapshotFollower follower, StreamMetrics metrics) {
-    return AugmentStage.start(system, StreamFixtures.kafka(broker.bootstrapServers()), topics, s, examples(s), follower,
-        metrics, new int[] {1, 28, 28}, 10, m -> { });
+  private static AugmentStage start(
+      TopicNames topics, AugmentSettings s, SnapshotFollower follower, StreamMetrics metrics) {
+    return AugmentStage.start(
+        system,
+        StreamFixtures.kafka(broker.bootstrapServers()),
+        topics,
+        s,
+        examples(s),
+        follower,
+        metrics,
+        new int[] {1, 28, 28},
+        10,
+        m -> {});
   }
 
   @Test
-  void everyTrainingSampleReachesTheTopicOncePerEpochAndBadRecordsTheDeadLetterTopic() throws Exception {
+  void everyTrainingSampleReachesTheTopicOncePerEpochAndBadRecordsTheDeadLetterTopic()
+      throws Exception {
     ImageSample nan = StreamFixtures.sample("train-nan", Split.TRAIN, 77);
     float[] pixels = Tensors.floats(nan.getImage());
     pixels[5] = Float.NaN;
     nan.setImage(Tensors.of(pixels, 1, 28, 28));
-    byte[] unknownWriter = StreamFixtures.SAMPLES.encode(StreamFixtures.sample("train-x", Split.TRAIN, 78));
+    byte[] unknownWriter =
+        StreamFixtures.SAMPLES.encode(StreamFixtures.sample("train-x", Split.TRAIN, 78));
     for (int i = 2; i < 10; i++) {
       unknownWriter[i] ^= (byte) 0xA5; // a fingerprint no shipped schema has: a newer writer
     }
-    List<byte[][]> bad = List.of(
-        new byte[][] {"junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
-        StreamFixtures.record(nan),
-        new byte[][] {"train-x".getBytes(StandardCharsets.UTF_8), unknownWriter});
+    List<byte[][]> bad =
+        List.of(
+            new byte[][] {
+              "junk".getBytes(StandardCharsets.UTF_8),
+              new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+            },
+            StreamFixtures.record(nan),
+            new byte[][] {"train-x".getBytes(StandardCharsets.UTF_8), unknownWriter});
     TopicNames topics = prepare("augment-epochs", 40, bad);
     KafkaSettings kafka = StreamFixtures.kafka(broker.bootstrapServers());
     StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
     AugmentSettings s = settings(2, 16, 1_000_000);
-    try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, MODEL, "augment", metrics)) {
+    try (SnapshotFollower follower =
+        SnapshotFollower.start(kafka, topics, MODEL, "augment", metrics)) {
       AugmentStage stage = start(topics, s, follower, metrics);
       stage.done().toCompletableFuture().get(150, TimeUnit.SECONDS);
     }
     Map<Integer, List<String>> byEpoch = new HashMap<>();
     PgdSettings pgd = s.train().attack(1, s.train().attackConfig().trainSteps());
-    for (ConsumerRecord<byte[], byte[]> r : StreamFixtures.readAll(kafka, topics.trainAdversarial())) {
+    for (ConsumerRecord<byte[], byte[]> r :
+        StreamFixtures.readAll(kafka, topics.trainAdversarial())) {
       AdversarialSample a = ADVERSARIAL.decode(r.value());
       byEpoch.computeIfAbsent(a.getEpoch(), e -> new ArrayList<>()).add(a.getSampleId().toString());
       float[] x = Tensors.floats(a.getX());
@@ -158,7 +186,8 @@ class AugmentStageTest {
     for (List<String> ids : byEpoch.values()) {
       Set<String> distinct = new HashSet<>(ids);
       assertEquals(40, distinct.size(), "every training sample, and no test sample, in each epoch");
-      System.out.printf("augment epoch: %d records, %d duplicates%n", ids.size(), ids.size() - distinct.size());
+      System.out.printf(
+          "augment epoch: %d records, %d duplicates%n", ids.size(), ids.size() - distinct.size());
     }
     List<ReasonCode> reasons = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> r : StreamFixtures.readAll(kafka, topics.dlq())) {
@@ -168,8 +197,11 @@ class AugmentStageTest {
     }
     // each bad record is dead-lettered once per epoch pass that reads it
     assertEquals(6, reasons.size(), reasons.toString());
-    assertTrue(reasons.contains(ReasonCode.UNDECODABLE) && reasons.contains(ReasonCode.NON_FINITE)
-        && reasons.contains(ReasonCode.UNKNOWN_SCHEMA), reasons.toString());
+    assertTrue(
+        reasons.contains(ReasonCode.UNDECODABLE)
+            && reasons.contains(ReasonCode.NON_FINITE)
+            && reasons.contains(ReasonCode.UNKNOWN_SCHEMA),
+        reasons.toString());
     assertEquals(6, metrics.deadLetters("augment"));
   }
 
@@ -179,15 +211,19 @@ class AugmentStageTest {
     KafkaSettings kafka = StreamFixtures.kafka(broker.bootstrapServers());
     StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
     AugmentSettings s = settings(1, 8, 16);
-    try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, MODEL, "augment", metrics);
-        Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (SnapshotFollower follower =
+            SnapshotFollower.start(kafka, topics, MODEL, "augment", metrics);
+        Admin admin =
+            Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
       AugmentStage stage = start(topics, s, follower, metrics);
       long produced = waitUntilSteady(stage);
       System.out.printf("backpressure: paused after %d records (bound 16, batch 8)%n", produced);
-      // the gate closes at the bound; one batch being attacked and one in the producer may still land
+      // the gate closes at the bound; one batch being attacked and one in the producer may still
+      // land
       assertTrue(produced >= 16 && produced <= 16 + 2 * 8, "stops at the bound: " + produced);
       Thread.sleep(2000);
-      assertEquals(produced, stage.status().produced(), "stays paused while the trainer does not consume");
+      assertEquals(
+          produced, stage.status().produced(), "stays paused while the trainer does not consume");
       // the "trainer" consumes everything: commit its group at the end offsets
       keepTrainerCaughtUp(admin, topics, s, stage);
       stage.done().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -202,8 +238,10 @@ class AugmentStageTest {
     StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
     // a small lag bound holds the first worker back until the second has joined the group
     AugmentSettings s = settings(1, 8, 16);
-    try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, MODEL, "augment", metrics);
-        Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (SnapshotFollower follower =
+            SnapshotFollower.start(kafka, topics, MODEL, "augment", metrics);
+        Admin admin =
+            Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
       AugmentStage a = start(topics, s, follower, metrics);
       waitUntilSteady(a);
       AugmentStage b = start(topics, s, follower, metrics);
@@ -211,20 +249,26 @@ class AugmentStageTest {
       keepTrainerCaughtUp(admin, topics, s, a, b);
       a.done().toCompletableFuture().get(60, TimeUnit.SECONDS);
       b.done().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      System.out.printf("scale-out: worker a %d, worker b %d records%n", a.status().produced(), b.status().produced());
-      assertTrue(a.status().produced() > 0 && b.status().produced() > 0, "both workers had partitions");
+      System.out.printf(
+          "scale-out: worker a %d, worker b %d records%n",
+          a.status().produced(), b.status().produced());
+      assertTrue(
+          a.status().produced() > 0 && b.status().produced() > 0, "both workers had partitions");
     }
     Map<String, Integer> ids = new HashMap<>();
     StreamFixtures.readAll(kafka, topics.trainAdversarial())
-        .forEach(r -> ids.merge(ADVERSARIAL.decode(r.value()).getSampleId().toString(), 1, Integer::sum));
+        .forEach(
+            r ->
+                ids.merge(ADVERSARIAL.decode(r.value()).getSampleId().toString(), 1, Integer::sum));
     assertEquals(128, ids.size(), "every sample");
-    System.out.printf("scale-out: %d duplicates (at-least-once across the rebalance)%n",
+    System.out.printf(
+        "scale-out: %d duplicates (at-least-once across the rebalance)%n",
         ids.values().stream().mapToInt(v -> v - 1).sum());
   }
 
   /** Plays the trainer: commits its group at the end offsets until the workers finish. */
-  private static void keepTrainerCaughtUp(Admin admin, TopicNames topics, AugmentSettings s, AugmentStage... stages)
-      throws Exception {
+  private static void keepTrainerCaughtUp(
+      Admin admin, TopicNames topics, AugmentSettings s, AugmentStage... stages) throws Exception {
     String trainerGroup = topics.prefix() + "." + s.trainerGroup();
     for (int round = 0; round < 120; round++) {
       boolean all = true;
@@ -235,7 +279,8 @@ class AugmentStageTest {
         return;
       }
       Map<TopicPartition, OffsetAndMetadata> end = new HashMap<>();
-      GroupOffsets.endOffsets(admin, topics.trainAdversarial()).forEach((tp, o) -> end.put(tp, new OffsetAndMetadata(o)));
+      GroupOffsets.endOffsets(admin, topics.trainAdversarial())
+          .forEach((tp, o) -> end.put(tp, new OffsetAndMetadata(o)));
       admin.alterConsumerGroupOffsets(trainerGroup, end).all().get(10, TimeUnit.SECONDS);
       Thread.sleep(500);
     }

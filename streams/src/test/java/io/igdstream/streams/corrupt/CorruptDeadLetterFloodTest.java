@@ -66,7 +66,8 @@ class CorruptDeadLetterFloodTest {
 
   @Test
   void everyBadRecordIsDeadLetteredWithItsReasonAndEveryValidOneIsCorrupted() throws Exception {
-    // corrupt validates test samples only (training ones belong to augment), so the bad ones are test samples
+    // corrupt validates test samples only (training ones belong to augment), so the bad ones are
+    // test samples
     List<BadRecords.Kind> kinds = BadRecords.kinds(Split.TEST);
     List<byte[][]> records = new ArrayList<>();
     for (int i = 0; i < VALID; i++) {
@@ -83,7 +84,9 @@ class CorruptDeadLetterFloodTest {
     StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
     ActorSystem system = ActorSystem.create("corrupt-flood-test", ConfigFactory.load());
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        Admin admin =
+            Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
       KafkaSettings kafka = StreamFixtures.kafka(broker.bootstrapServers());
       TopicNames topics = StreamFixtures.topics(broker.bootstrapServers(), "corrupt-flood", "");
       StreamFixtures.produce(kafka, topics.samples(), records);
@@ -91,14 +94,20 @@ class CorruptDeadLetterFloodTest {
       String group = topics.prefix() + "." + settings.group();
 
       long start = System.nanoTime();
-      Consumer.DrainingControl<Done> control = CorruptStage.run(system, kafka, topics, settings, metrics);
-      // fails at once with the stream's failure if it fails or completes before the end is committed
+      Consumer.DrainingControl<Done> control =
+          CorruptStage.run(system, kafka, topics, settings, metrics);
+      // fails at once with the stream's failure if it fails or completes before the end is
+      // committed
       CorruptStageTest.awaitCommitted(admin, group, topics.samples(), end, control);
       double seconds = (System.nanoTime() - start) / 1e9;
-      assertFalse(control.streamCompletion().toCompletableFuture().isDone(), "the stream is still running");
+      assertFalse(
+          control.streamCompletion().toCompletableFuture().isDone(), "the stream is still running");
       control.drainAndShutdown(system.dispatcher()).toCompletableFuture().get(30, TimeUnit.SECONDS);
       StreamTestKit.assertAllStagesStopped(system);
-      assertEquals(records.size(), metrics.consumed(CorruptStage.STAGE), "each record consumed once: no replay");
+      assertEquals(
+          records.size(),
+          metrics.consumed(CorruptStage.STAGE),
+          "each record consumed once: no replay");
 
       Map<String, Integer> byKind = new TreeMap<>();
       Map<ReasonCode, Integer> byReason = new TreeMap<>();
@@ -116,7 +125,8 @@ class CorruptDeadLetterFloodTest {
         assertEquals(PER_KIND, byKind.getOrDefault(kind.name(), 0), kind.name());
       }
       assertEquals(10_000, kinds.size() * PER_KIND);
-      assertEquals(10_000, metrics.deadLetters(CorruptStage.STAGE), "the counter equals the number sent");
+      assertEquals(
+          10_000, metrics.deadLetters(CorruptStage.STAGE), "the counter equals the number sent");
 
       Set<String> expected = new HashSet<>();
       for (int i = 0; i < VALID; i++) {
@@ -134,15 +144,26 @@ class CorruptDeadLetterFloodTest {
           perSample.merge(c.getSourceId().toString(), 1, Integer::sum);
         }
       }
-      assertEquals(expected, made, "every corruption × severity of every valid sample, nothing of a bad one");
+      assertEquals(
+          expected,
+          made,
+          "every corruption × severity of every valid sample, nothing of a bad one");
       assertEquals(expected.size(), metrics.produced(CorruptStage.STAGE), "each written once");
-      long complete = perSample.values().stream().filter(n -> n == settings.outputsPerImage()).count();
+      long complete =
+          perSample.values().stream().filter(n -> n == settings.outputsPerImage()).count();
 
       System.out.printf(
           "CorruptDeadLetterFloodTest: injected %d bad records of %d kinds, dead-lettered %d (per reason %s),"
               + " valid %d/%d corrupted (%d corruptions x %d severities each), no stream failure or replay, %.1f s%n",
-          bad.size(), kinds.size(), byKind.values().stream().mapToInt(Integer::intValue).sum(), byReason,
-          complete, VALID, settings.corruptions().size(), settings.severities().size(), seconds);
+          bad.size(),
+          kinds.size(),
+          byKind.values().stream().mapToInt(Integer::intValue).sum(),
+          byReason,
+          complete,
+          VALID,
+          settings.corruptions().size(),
+          settings.severities().size(),
+          seconds);
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -30,12 +30,14 @@ class CorruptSettingsTest {
             ConfigFactory.parseString(
                     "igd.corrupt { group = g, parallelism = 3, corruptions = [contrast, gaussian_noise], severities = [5, 1], seed = 7 }")
                 .withFallback(ConfigFactory.load()));
-    assertEquals(new CorruptSettings("g", 3, List.of("contrast", "gaussian_noise"), List.of(5, 1), 7), s);
+    assertEquals(
+        new CorruptSettings("g", 3, List.of("contrast", "gaussian_noise"), List.of(5, 1), 7), s);
   }
 
   @Test
   void withCopiesChangeOneValue() {
-    CorruptSettings s = DEFAULTS.withSeed(9).withParallelism(4).withSeverities(List.of(2)).withGroup("x");
+    CorruptSettings s =
+        DEFAULTS.withSeed(9).withParallelism(4).withSeverities(List.of(2)).withGroup("x");
     assertEquals(9, s.seed());
     assertEquals(4, s.parallelism());
     assertEquals(List.of(2), s.severities());
@@ -45,42 +47,55 @@ class CorruptSettingsTest {
 
   @Test
   void rejectsParallelismBelowOne() {
-    assertMessage("igd.corrupt.parallelism: must be >= 1, was 0", () -> DEFAULTS.withParallelism(0));
+    assertMessage(
+        "igd.corrupt.parallelism: must be >= 1, was 0", () -> DEFAULTS.withParallelism(0));
   }
 
   @Test
   void rejectsSeverityOutsideOneToFive() {
-    assertMessage("igd.corrupt.severities: 7 is outside 1..5", () -> DEFAULTS.withSeverities(List.of(1, 7)));
-    assertMessage("igd.corrupt.severities: 0 is outside 1..5", () -> DEFAULTS.withSeverities(List.of(0)));
+    assertMessage(
+        "igd.corrupt.severities: 7 is outside 1..5", () -> DEFAULTS.withSeverities(List.of(1, 7)));
+    assertMessage(
+        "igd.corrupt.severities: 0 is outside 1..5", () -> DEFAULTS.withSeverities(List.of(0)));
   }
 
   @Test
   void rejectsRepeatedSeverity() {
-    assertMessage("igd.corrupt.severities: 3 is listed twice", () -> DEFAULTS.withSeverities(List.of(3, 3)));
+    assertMessage(
+        "igd.corrupt.severities: 3 is listed twice", () -> DEFAULTS.withSeverities(List.of(3, 3)));
   }
 
   @Test
   void rejectsNoSeverities() {
-    assertMessage("igd.corrupt.severities: must list at least one severity in 1..5", () -> DEFAULTS.withSeverities(List.of()));
+    assertMessage(
+        "igd.corrupt.severities: must list at least one severity in 1..5",
+        () -> DEFAULTS.withSeverities(List.of()));
   }
 
   @Test
   void rejectsUnknownCorruptionNamingTheValidOnes() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> DEFAULTS.withCorruptions(List.of("fog")));
-    assertTrue(e.getMessage().startsWith("igd.corrupt.corruptions: unknown corruption 'fog', valid names: gaussian_noise"), e.getMessage());
+        assertThrows(
+            IllegalArgumentException.class, () -> DEFAULTS.withCorruptions(List.of("fog")));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "igd.corrupt.corruptions: unknown corruption 'fog', valid names: gaussian_noise"),
+        e.getMessage());
   }
 
   @Test
   void rejectsRepeatedCorruptionAlsoThroughAll() {
     assertMessage(
-        "igd.corrupt.corruptions: contrast is listed twice", () -> DEFAULTS.withCorruptions(List.of("all", "contrast")));
+        "igd.corrupt.corruptions: contrast is listed twice",
+        () -> DEFAULTS.withCorruptions(List.of("all", "contrast")));
   }
 
   @Test
   void rejectsNoCorruptions() {
     assertMessage(
-        "igd.corrupt.corruptions: must name at least one corruption (or \"all\")", () -> DEFAULTS.withCorruptions(List.of()));
+        "igd.corrupt.corruptions: must name at least one corruption (or \"all\")",
+        () -> DEFAULTS.withCorruptions(List.of()));
   }
 
   @Test
@@ -95,11 +110,13 @@ class CorruptSettingsTest {
             IllegalArgumentException.class,
             () ->
                 CorruptSettings.fromConfig(
-                    ConfigFactory.parseString("igd.corrupt.parallelism = many").withFallback(ConfigFactory.load())));
+                    ConfigFactory.parseString("igd.corrupt.parallelism = many")
+                        .withFallback(ConfigFactory.load())));
     assertTrue(e.getMessage().contains("igd.corrupt.parallelism"), e.getMessage());
   }
 
-  private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable action) {
+  private static void assertMessage(
+      String expected, org.junit.jupiter.api.function.Executable action) {
     assertEquals(expected, assertThrows(IllegalArgumentException.class, action).getMessage());
   }
 }

@@ -15,9 +15,9 @@ import io.igdstream.schemas.Tensors;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.Validators;
 import io.igdstream.schemas.kafka.DeadLetterRecords;
+import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.kafka.GroupOffsets;
-import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.kafka.TopicAdmin;
 import io.igdstream.streams.kafka.TopicsSettings;
 import io.igdstream.streams.metrics.StreamMetrics;
@@ -55,11 +55,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The corrupt stage against the in-process broker: test samples become every corruption ×
- * severity, training samples nothing, bad records dead letters, and the group's offsets reach the
- * end of {@code {ns}.samples} only once all of that is in Kafka. Training samples between test
- * samples on a partition are what broke {@code Producer.committableSink} (see {@link CorruptStage}):
- * the group then stopped one offset short of the end.
+ * The corrupt stage against the in-process broker: test samples become every corruption × severity,
+ * training samples nothing, bad records dead letters, and the group's offsets reach the end of
+ * {@code {ns}.samples} only once all of that is in Kafka. Training samples between test samples on
+ * a partition are what broke {@code Producer.committableSink} (see {@link CorruptStage}): the group
+ * then stopped one offset short of the end.
  */
 @Tag("broker")
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -85,30 +85,38 @@ class CorruptStageTest {
     String group = topics.prefix() + "." + settings.group();
 
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      TopicAdmin.ensure(admin, TopicsSettings.fromConfig(config).specs(topics), Duration.ofSeconds(30));
+        Admin admin =
+            Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      TopicAdmin.ensure(
+          admin, TopicsSettings.fromConfig(config).specs(topics), Duration.ofSeconds(30));
       Map<String, Integer> testLabels = produceSamples(broker.bootstrapServers(), topics.samples());
       Map<TopicPartition, Long> end = GroupOffsets.endOffsets(admin, topics.samples());
 
-      KafkaSettings kafka = KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
+      KafkaSettings kafka =
+          KafkaSettings.fromConfig(config).withBootstrapServers(broker.bootstrapServers());
       StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
       ActorSystem system = ActorSystem.create("corrupt-stage-test", config);
       try {
         long start = System.nanoTime();
-        Consumer.DrainingControl<Done> control = CorruptStage.run(system, kafka, topics, settings, metrics);
+        Consumer.DrainingControl<Done> control =
+            CorruptStage.run(system, kafka, topics, settings, metrics);
         awaitCommitted(admin, group, topics.samples(), end, control);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.err.printf(
             "CorruptStageTest: %d records consumed, %d produced, group committed to the end in %.2f s (incl. group join)%n",
             metrics.consumed(CorruptStage.STAGE), metrics.produced(CorruptStage.STAGE), seconds);
 
-        List<ConsumerRecord<byte[], byte[]>> corrupted = readAll(broker.bootstrapServers(), topics.testCorrupted());
+        List<ConsumerRecord<byte[], byte[]>> corrupted =
+            readAll(broker.bootstrapServers(), topics.testCorrupted());
         assertEquals(TEST_SAMPLES * settings.outputsPerImage(), corrupted.size());
         Set<String> keys = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : corrupted) {
           CorruptedSample sample = CORRUPTED.decode(r.value());
           String key = new String(r.key(), StandardCharsets.UTF_8);
-          assertEquals(sample.getSourceId() + "/" + sample.getCorruption() + "/" + sample.getSeverity(), key);
+          assertEquals(
+              sample.getSourceId() + "/" + sample.getCorruption() + "/" + sample.getSeverity(),
+              key);
           assertEquals(testLabels.get(sample.getSourceId()), sample.getLabel(), key);
           Validators.validate(sample, 1, 28, 28); // pixels in [0, 1], known name, severity in 1..5
           keys.add(key);
@@ -130,13 +138,18 @@ class CorruptStageTest {
           reasons.add(letter.getReasonCode());
         }
         reasons.sort(null);
-        assertEquals(List.of(ReasonCode.UNDECODABLE, ReasonCode.NON_FINITE, ReasonCode.LABEL_OUT_OF_RANGE), reasons);
+        assertEquals(
+            List.of(ReasonCode.UNDECODABLE, ReasonCode.NON_FINITE, ReasonCode.LABEL_OUT_OF_RANGE),
+            reasons);
 
         assertEquals(TEST_SAMPLES + TRAIN_SAMPLES + 3, metrics.consumed(CorruptStage.STAGE));
         assertEquals(corrupted.size(), metrics.produced(CorruptStage.STAGE));
         assertEquals(3, metrics.deadLetters(CorruptStage.STAGE));
 
-        control.drainAndShutdown(system.dispatcher()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        control
+            .drainAndShutdown(system.dispatcher())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
         StreamTestKit.assertAllStagesStopped(system);
         assertEquals(0, GroupOffsets.lag(admin, group, topics.samples()));
       } finally {
@@ -157,7 +170,8 @@ class CorruptStageTest {
     for (int i = 0; i < TEST_SAMPLES + TRAIN_SAMPLES; i++) {
       boolean test = i % 4 != 3; // interleaved: every fourth of the first 40 is a training sample
       String id = (test ? "test-" : "train-") + i;
-      ImageSample sample = sample(id, test ? Split.TEST : Split.TRAIN, random.nextInt(CLASSES), random);
+      ImageSample sample =
+          sample(id, test ? Split.TEST : Split.TRAIN, random.nextInt(CLASSES), random);
       if (test) {
         testLabels.put(id, sample.getLabel());
       }
@@ -178,13 +192,17 @@ class CorruptStageTest {
 
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
-            Map.<String, Object>of("bootstrap.servers", bootstrap, "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            Map.<String, Object>of("bootstrap.servers", bootstrap, "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
       List<Future<RecordMetadata>> sends = new ArrayList<>();
       for (ProducerRecord<byte[], byte[]> r : records) {
         sends.add(producer.send(r));
       }
       for (Future<RecordMetadata> send : sends) {
-        send.get(30, TimeUnit.SECONDS); // a lost send would make the test wait for records that never come
+        send.get(
+            30,
+            TimeUnit.SECONDS); // a lost send would make the test wait for records that never come
       }
     }
     return testLabels;
@@ -209,9 +227,16 @@ class CorruptStageTest {
     return new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
   }
 
-  /** Waits until the group has committed {@code end}; fails at once with the cause if the stream fails. */
+  /**
+   * Waits until the group has committed {@code end}; fails at once with the cause if the stream
+   * fails.
+   */
   static void awaitCommitted(
-      Admin admin, String group, String topic, Map<TopicPartition, Long> end, Consumer.DrainingControl<Done> control)
+      Admin admin,
+      String group,
+      String topic,
+      Map<TopicPartition, Long> end,
+      Consumer.DrainingControl<Done> control)
       throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     CompletableFuture<Done> stream = control.streamCompletion().toCompletableFuture();
@@ -222,7 +247,14 @@ class CorruptStageTest {
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError(
-            "group " + group + " did not commit to " + end + " within " + WAIT + ": " + GroupOffsets.committed(admin, group, topic));
+            "group "
+                + group
+                + " did not commit to "
+                + end
+                + " within "
+                + WAIT
+                + ": "
+                + GroupOffsets.committed(admin, group, topic));
       }
       Thread.sleep(100);
     }
@@ -232,9 +264,14 @@ class CorruptStageTest {
   static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
     List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        new KafkaConsumer<>(
+            Map.<String, Object>of("bootstrap.servers", bootstrap),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The corrupt stage's numerics, without Kafka: counts, ranges, shapes, reproducibility, severity. */
+/**
+ * The corrupt stage's numerics, without Kafka: counts, ranges, shapes, reproducibility, severity.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CorruptionFlowTest {
 
@@ -50,7 +52,9 @@ class CorruptionFlowTest {
 
   @Test
   void makesEveryCorruptionAtEverySeverityOnce() {
-    for (ImageSample sample : List.of(image("grey", 1, 28, 28, 1), image("rgb", 3, 32, 32, 2), image("big", 3, 40, 40, 3))) {
+    for (ImageSample sample :
+        List.of(
+            image("grey", 1, 28, 28, 1), image("rgb", 3, 32, 32, 2), image("big", 3, 40, 40, 3))) {
       List<CorruptedSample> outputs = new CorruptionFlow(ALL).corrupt(sample);
       assertEquals(Corruptions.names().size() * 5, outputs.size());
       Set<String> coordinates = new HashSet<>();
@@ -66,7 +70,9 @@ class CorruptionFlowTest {
 
   @Test
   void outputsArePixelsOfTheInputsShape() {
-    for (ImageSample sample : List.of(image("grey", 1, 28, 28, 1), image("rgb", 3, 32, 32, 2), image("big", 3, 40, 40, 3))) {
+    for (ImageSample sample :
+        List.of(
+            image("grey", 1, 28, 28, 1), image("rgb", 3, 32, 32, 2), image("big", 3, 40, 40, 3))) {
       for (CorruptedSample out : new CorruptionFlow(ALL).corrupt(sample)) {
         String what = out.getCorruption() + "/" + out.getSeverity() + " of " + sample.getId();
         assertEquals(sample.getImage().getShape(), out.getImage().getShape(), what);
@@ -87,7 +93,8 @@ class CorruptionFlowTest {
     second.corrupt(b);
     List<CorruptedSample> aAfterB = second.corrupt(a);
     for (int i = 0; i < aFirst.size(); i++) {
-      assertArrayEquals(CODEC.encode(aFirst.get(i)), CODEC.encode(aAfterB.get(i)), aFirst.get(i).getCorruption());
+      assertArrayEquals(
+          CODEC.encode(aFirst.get(i)), CODEC.encode(aAfterB.get(i)), aFirst.get(i).getCorruption());
     }
   }
 
@@ -98,37 +105,56 @@ class CorruptionFlowTest {
     for (CorruptedSample out : new CorruptionFlow(ALL).corrupt(sample)) {
       float[] again = new float[clean.length];
       Corruptions.byName(out.getCorruption(), ConstantSet.CIFAR)
-          .apply(clean, 0, again, 0, 1, 28, 28, out.getSeverity(), new SplittableRandom(out.getSeed()));
-      assertArrayEquals(again, Tensors.floats(out.getImage()), out.getCorruption() + "/" + out.getSeverity());
+          .apply(
+              clean,
+              0,
+              again,
+              0,
+              1,
+              28,
+              28,
+              out.getSeverity(),
+              new SplittableRandom(out.getSeed()));
+      assertArrayEquals(
+          again, Tensors.floats(out.getImage()), out.getCorruption() + "/" + out.getSeverity());
     }
   }
 
   @Test
   void differentSampleIdsGetDifferentNoise() {
-    CorruptionFlow flow = new CorruptionFlow(ALL.withCorruptions(List.of("gaussian_noise")).withSeverities(List.of(3)));
+    CorruptionFlow flow =
+        new CorruptionFlow(
+            ALL.withCorruptions(List.of("gaussian_noise")).withSeverities(List.of(3)));
     ImageSample one = image("test-1", 1, 28, 28, 7);
     ImageSample other = withId(one, "test-2"); // same pixels
     CorruptedSample a = flow.corrupt(one).get(0);
     CorruptedSample b = flow.corrupt(other).get(0);
     assertFalse(a.getSeed() == b.getSeed());
-    assertFalse(java.util.Arrays.equals(Tensors.floats(a.getImage()), Tensors.floats(b.getImage())));
+    assertFalse(
+        java.util.Arrays.equals(Tensors.floats(a.getImage()), Tensors.floats(b.getImage())));
   }
 
   @Test
   void anotherRunSeedGivesOtherNoise() {
     ImageSample sample = image("test-1", 1, 28, 28, 8);
-    CorruptionFlow seed0 = new CorruptionFlow(ALL.withCorruptions(List.of("shot_noise")).withSeverities(List.of(2)));
-    CorruptionFlow seed1 = new CorruptionFlow(ALL.withCorruptions(List.of("shot_noise")).withSeverities(List.of(2)).withSeed(1));
+    CorruptionFlow seed0 =
+        new CorruptionFlow(ALL.withCorruptions(List.of("shot_noise")).withSeverities(List.of(2)));
+    CorruptionFlow seed1 =
+        new CorruptionFlow(
+            ALL.withCorruptions(List.of("shot_noise")).withSeverities(List.of(2)).withSeed(1));
     assertFalse(
         java.util.Arrays.equals(
-            Tensors.floats(seed0.corrupt(sample).get(0).getImage()), Tensors.floats(seed1.corrupt(sample).get(0).getImage())));
+            Tensors.floats(seed0.corrupt(sample).get(0).getImage()),
+            Tensors.floats(seed1.corrupt(sample).get(0).getImage())));
   }
 
   @Test
   void gaussianNoiseAtSeverityFiveChangesTheImageMoreThanAtOne() {
     ImageSample sample = image("test-3", 1, 28, 28, 9);
     List<CorruptedSample> outputs =
-        new CorruptionFlow(ALL.withCorruptions(List.of("gaussian_noise")).withSeverities(List.of(1, 5))).corrupt(sample);
+        new CorruptionFlow(
+                ALL.withCorruptions(List.of("gaussian_noise")).withSeverities(List.of(1, 5)))
+            .corrupt(sample);
     double mild = meanAbsDiff(sample, outputs.get(0));
     double severe = meanAbsDiff(sample, outputs.get(1));
     assertEquals(1, outputs.get(0).getSeverity());
@@ -145,7 +171,10 @@ class CorruptionFlowTest {
 
   @Test
   void flowGivesTheFunctionsResultsInInputOrder() throws Exception {
-    CorruptSettings settings = ALL.withCorruptions(List.of("gaussian_noise", "pixelate")).withSeverities(List.of(1, 4)).withParallelism(3);
+    CorruptSettings settings =
+        ALL.withCorruptions(List.of("gaussian_noise", "pixelate"))
+            .withSeverities(List.of(1, 4))
+            .withParallelism(3);
     List<ImageSample> samples = new java.util.ArrayList<>();
     for (int i = 0; i < 12; i++) {
       samples.add(image("test-" + i, 1, 28, 28, 100 + i));

@@ -17,12 +17,15 @@ import org.junit.jupiter.api.Test;
 class EvaluateSettingsTest {
 
   private static EvaluateSettings with(String key, Object value) {
-    Config c = ConfigFactory.parseString("igd.evaluate." + key + " = " + value).withFallback(ConfigFactory.load());
+    Config c =
+        ConfigFactory.parseString("igd.evaluate." + key + " = " + value)
+            .withFallback(ConfigFactory.load());
     return EvaluateSettings.fromConfig(c);
   }
 
   private static void rejected(String key, Object value, String message) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with(key, value));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> with(key, value));
     assertTrue(e.getMessage().contains(message), e.getMessage());
   }
 
@@ -37,7 +40,8 @@ class EvaluateSettingsTest {
     assertEquals(0, s.seed());
     assertEquals(20, s.pgdSteps());
     assertEquals(Duration.ofMinutes(5), s.scanTimeout());
-    assertEquals(0.1, s.attack(ConfigFactory.load()).apply(1).eps(), 1e-12, "eps auto = 0.1 for 1 channel");
+    assertEquals(
+        0.1, s.attack(ConfigFactory.load()).apply(1).eps(), 1e-12, "eps auto = 0.1 for 1 channel");
     assertEquals(20, s.attack(ConfigFactory.load()).apply(3).steps());
   }
 
@@ -74,7 +78,8 @@ class EvaluateSettingsTest {
 
   @Test
   void rejectsUnknownFinalTests() {
-    rejected("final-tests", "\"everything\"", "igd.evaluate.final-tests: unknown test 'everything'");
+    rejected(
+        "final-tests", "\"everything\"", "igd.evaluate.final-tests: unknown test 'everything'");
   }
 
   @Test
@@ -94,10 +99,17 @@ class EvaluateSettingsTest {
 
   @Test
   void rejectsAnUnknownBacklogAndReadsBothKinds() {
-    rejected("backlog", "\"sometimes\"", "igd.evaluate.backlog must be newest or all, was 'sometimes'");
-    assertEquals(EvaluateSettings.Backlog.NEWEST, EvaluateSettings.fromConfig(ConfigFactory.load()).backlog());
-    assertEquals(EvaluateSettings.Backlog.ALL, EvaluateSettings.fromConfig(
-        ConfigFactory.parseString("igd.evaluate.backlog = ALL").withFallback(ConfigFactory.load())).backlog());
+    rejected(
+        "backlog", "\"sometimes\"", "igd.evaluate.backlog must be newest or all, was 'sometimes'");
+    assertEquals(
+        EvaluateSettings.Backlog.NEWEST,
+        EvaluateSettings.fromConfig(ConfigFactory.load()).backlog());
+    assertEquals(
+        EvaluateSettings.Backlog.ALL,
+        EvaluateSettings.fromConfig(
+                ConfigFactory.parseString("igd.evaluate.backlog = ALL")
+                    .withFallback(ConfigFactory.load()))
+            .backlog());
   }
 
   @Test

@@ -112,18 +112,30 @@ class EvaluateStageTest {
       produceSamples(producer, topics);
       produceCorrupted(producer, topics, List.of("test-000", "test-001", "test-002"));
     }
-    EvaluateSettings settings = EvaluateSettings.fromConfig(config)
-        .withTestLimit(LIMIT)
-        .withTests(EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD),
-            EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD, SuiteTest.CORRUPTIONS));
+    EvaluateSettings settings =
+        EvaluateSettings.fromConfig(config)
+            .withTestLimit(LIMIT)
+            .withTests(
+                EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD),
+                EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD, SuiteTest.CORRUPTIONS));
     PrometheusRegistry registry = new PrometheusRegistry();
     List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.function.Consumer<String> lines = line -> {
-      log.add(line);
-      System.out.println(line);
-    };
-    EvaluateStage stage = EvaluateStage.start(system, kafka, topics, MODEL, settings.withEvery(1),
-        settings.attack(config), new StreamMetrics(registry), new EvaluationMetrics(registry), lines);
+    java.util.function.Consumer<String> lines =
+        line -> {
+          log.add(line);
+          System.out.println(line);
+        };
+    EvaluateStage stage =
+        EvaluateStage.start(
+            system,
+            kafka,
+            topics,
+            MODEL,
+            settings.withEvery(1),
+            settings.attack(config),
+            new StreamMetrics(registry),
+            new EvaluationMetrics(registry),
+            lines);
 
     CompletableFuture<Evaluation> first = stage.report(0);
     publishSnapshot(topics, 0, 1, false);
@@ -141,7 +153,8 @@ class EvaluateStageTest {
     assertEquals(v1, stage.latest().orElseThrow());
     if (v1.report().jointCorrect() > 0) {
       assertEquals(9, v1.result().corruptions().size(), "final tests include the corruptions");
-      assertTrue(v1.corruptedFallbacks() > 0, "most variants are not on the topic and are computed");
+      assertTrue(
+          v1.corruptedFallbacks() > 0, "most variants are not on the topic and are computed");
     }
     stage.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
     StreamTestKit.assertAllStagesStopped(system);
@@ -154,22 +167,42 @@ class EvaluateStageTest {
       assertEquals(MODEL + "/" + r.getSnapshotVersion(), e.getKey());
       assertEquals(MODEL, r.getModelId());
       assertEquals("small-cnn", r.getArchitecture());
-      assertTrue(r.getCleanAccuracy() >= 0 && r.getCleanAccuracy() <= 1, "clean accuracy " + r.getCleanAccuracy());
+      assertTrue(
+          r.getCleanAccuracy() >= 0 && r.getCleanAccuracy() <= 1,
+          "clean accuracy " + r.getCleanAccuracy());
       assertNotNull(r.getPgd20Accuracy());
-      assertTrue(r.getPgd20Accuracy() >= 0 && r.getPgd20Accuracy() <= r.getCleanAccuracy(), "robust <= clean");
+      assertTrue(
+          r.getPgd20Accuracy() >= 0 && r.getPgd20Accuracy() <= r.getCleanAccuracy(),
+          "robust <= clean");
       assertEquals(20, r.getPgdSteps());
     }
-    assertEquals(v1.result().cleanAccuracy(), gauge(registry, "igd_eval_clean_accuracy_ratio", "model_id", MODEL));
+    assertEquals(
+        v1.result().cleanAccuracy(),
+        gauge(registry, "igd_eval_clean_accuracy_ratio", "model_id", MODEL));
     assertEquals(1.0, gauge(registry, "igd_eval_snapshot_version", "model_id", MODEL));
 
     // a restarted evaluator finds v1's report in the topic and does not evaluate it again
     PrometheusRegistry again = new PrometheusRegistry();
-    EvaluateStage restarted = EvaluateStage.start(system, kafka, topics, MODEL, settings, settings.attack(config),
-        new StreamMetrics(again), new EvaluationMetrics(again), lines);
+    EvaluateStage restarted =
+        EvaluateStage.start(
+            system,
+            kafka,
+            topics,
+            MODEL,
+            settings,
+            settings.attack(config),
+            new StreamMetrics(again),
+            new EvaluationMetrics(again),
+            lines);
     Evaluation replay = restarted.report(1).get(60, TimeUnit.SECONDS);
-    assertEquals(v1.result().cleanAccuracy(), replay.result().cleanAccuracy(), "the stored report stands in");
+    assertEquals(
+        v1.result().cleanAccuracy(),
+        replay.result().cleanAccuracy(),
+        "the stored report stands in");
     assertEquals(v1.result().pgd20Accuracy(), replay.result().pgd20Accuracy());
-    assertEquals(v1.result().cleanAccuracy(), gauge(again, "igd_eval_clean_accuracy_ratio", "model_id", MODEL),
+    assertEquals(
+        v1.result().cleanAccuracy(),
+        gauge(again, "igd_eval_clean_accuracy_ratio", "model_id", MODEL),
         "the restarted evaluator's gauges show the stored report");
     restarted.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(log.stream().noneMatch(l -> l.contains("failed")), "no evaluation failed: " + log);
@@ -177,7 +210,9 @@ class EvaluateStageTest {
     Map<String, List<RobustnessReport>> after = reports(topics);
     assertEquals(Set.of(MODEL + "/0", MODEL + "/1"), after.keySet(), "a restart adds no key");
     assertEquals(1, after.get(MODEL + "/1").size(), "v1 was not written again");
-    assertTrue(log.stream().anyMatch(l -> l.contains("v1 (final) was reported before this start")), "said so: " + log);
+    assertTrue(
+        log.stream().anyMatch(l -> l.contains("v1 (final) was reported before this start")),
+        "said so: " + log);
   }
 
   @Test
@@ -238,19 +273,33 @@ class EvaluateStageTest {
   }
 
   /** 60 TEST samples, label = index mod 10, one invalid TEST sample, five TRAIN samples. */
-  private static void produceSamples(KafkaProducer<byte[], byte[]> producer, TopicNames topics) throws Exception {
+  private static void produceSamples(KafkaProducer<byte[], byte[]> producer, TopicNames topics)
+      throws Exception {
     AvroCodec<ImageSample> codec = AvroCodec.of(ImageSample.class);
     List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (int i = TEST_IMAGES - 1; i >= 0; i--) { // out of order: the set sorts by id
-      sent.add(send(producer, topics.samples(), String.format("test-%03d", i),
-          codec.encode(sample(String.format("test-%03d", i), Split.TEST, i % 10, image(i)))));
+      sent.add(
+          send(
+              producer,
+              topics.samples(),
+              String.format("test-%03d", i),
+              codec.encode(sample(String.format("test-%03d", i), Split.TEST, i % 10, image(i)))));
     }
     float[] bad = image(99);
     bad[5] = 2f;
-    sent.add(send(producer, topics.samples(), "test-bad", codec.encode(sample("test-bad", Split.TEST, 0, bad))));
+    sent.add(
+        send(
+            producer,
+            topics.samples(),
+            "test-bad",
+            codec.encode(sample("test-bad", Split.TEST, 0, bad))));
     for (int i = 0; i < 5; i++) {
-      sent.add(send(producer, topics.samples(), "train-" + i,
-          codec.encode(sample("train-" + i, Split.TRAIN, i, image(1000 + i)))));
+      sent.add(
+          send(
+              producer,
+              topics.samples(),
+              "train-" + i,
+              codec.encode(sample("train-" + i, Split.TRAIN, i, image(1000 + i)))));
     }
     await(producer, sent);
   }
@@ -274,57 +323,88 @@ class EvaluateStageTest {
   }
 
   /** gaussian_noise at severities 1-5 of each id, plus one record with severity 9. */
-  private static void produceCorrupted(KafkaProducer<byte[], byte[]> producer, TopicNames topics, List<String> ids)
+  private static void produceCorrupted(
+      KafkaProducer<byte[], byte[]> producer, TopicNames topics, List<String> ids)
       throws Exception {
     AvroCodec<CorruptedSample> codec = AvroCodec.of(CorruptedSample.class);
     List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (String id : ids) {
       int label = Integer.parseInt(id.substring(5)) % 10;
       for (int severity : List.of(1, 2, 3, 4, 5, 9)) {
-        CorruptedSample s = CorruptedSample.newBuilder()
-            .setSourceId(id)
-            .setCorruption("gaussian_noise")
-            .setSeverity(severity)
-            .setLabel(label)
-            .setClasses(SPEC.classes())
-            .setImage(Tensors.of(corrupted(Math.min(severity, 5)), 1, 28, 28))
-            .setSeed(0)
-            .build();
-        sent.add(send(producer, topics.testCorrupted(), id + "/gaussian_noise/" + severity, codec.encode(s)));
+        CorruptedSample s =
+            CorruptedSample.newBuilder()
+                .setSourceId(id)
+                .setCorruption("gaussian_noise")
+                .setSeverity(severity)
+                .setLabel(label)
+                .setClasses(SPEC.classes())
+                .setImage(Tensors.of(corrupted(Math.min(severity, 5)), 1, 28, 28))
+                .setSeed(0)
+                .build();
+        sent.add(
+            send(
+                producer,
+                topics.testCorrupted(),
+                id + "/gaussian_noise/" + severity,
+                codec.encode(s)));
       }
     }
     await(producer, sent);
   }
 
-  /** A small-cnn with weights from {@code seed}, as chunks then header on partition 0, like the trainer. */
-  private static void publishSnapshot(TopicNames topics, long version, long seed, boolean last) throws Exception {
-    byte[] payload = GradientThread.shared().call(() -> {
-      try (Classifier model = Classifier.create(Architecture.of("small-cnn"), SPEC, seed)) {
-        return model.toModelFile(Map.of()).encode();
-      }
-    });
+  /**
+   * A small-cnn with weights from {@code seed}, as chunks then header on partition 0, like the
+   * trainer.
+   */
+  private static void publishSnapshot(TopicNames topics, long version, long seed, boolean last)
+      throws Exception {
+    byte[] payload =
+        GradientThread.shared()
+            .call(
+                () -> {
+                  try (Classifier model =
+                      Classifier.create(Architecture.of("small-cnn"), SPEC, seed)) {
+                    return model.toModelFile(Map.of()).encode();
+                  }
+                });
     Map<String, String> facts = Map.of("method", "nat", "final", Boolean.toString(last));
-    ChunkedSnapshot snapshot = SnapshotChunks.split(payload, 64 << 10, new SnapshotInfo(MODEL, version, "small-cnn",
-        SPEC.channels(), SPEC.height(), SPEC.width(), SPEC.classes(), System.currentTimeMillis(), facts));
+    ChunkedSnapshot snapshot =
+        SnapshotChunks.split(
+            payload,
+            64 << 10,
+            new SnapshotInfo(
+                MODEL,
+                version,
+                "small-cnn",
+                SPEC.channels(),
+                SPEC.height(),
+                SPEC.width(),
+                SPEC.classes(),
+                System.currentTimeMillis(),
+                facts));
     byte[] key = MODEL.getBytes(StandardCharsets.UTF_8);
     AvroCodec<SnapshotChunk> chunks = AvroCodec.of(SnapshotChunk.class);
     AvroCodec<SnapshotHeader> headers = AvroCodec.of(SnapshotHeader.class);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (SnapshotChunk chunk : snapshot.chunks()) {
-        sent.add(producer.send(new ProducerRecord<>(topics.snapshots(), 0, key, chunks.encode(chunk))));
+        sent.add(
+            producer.send(new ProducerRecord<>(topics.snapshots(), 0, key, chunks.encode(chunk))));
       }
-      sent.add(producer.send(new ProducerRecord<>(topics.snapshots(), 0, key, headers.encode(snapshot.header()))));
+      sent.add(
+          producer.send(
+              new ProducerRecord<>(topics.snapshots(), 0, key, headers.encode(snapshot.header()))));
       await(producer, sent);
     }
   }
 
-  private static Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, String topic, String key,
-      byte[] value) {
+  private static Future<RecordMetadata> send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
     return producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
   }
 
-  private static void await(KafkaProducer<byte[], byte[]> producer, List<Future<RecordMetadata>> sent)
+  private static void await(
+      KafkaProducer<byte[], byte[]> producer, List<Future<RecordMetadata>> sent)
       throws InterruptedException, ExecutionException, TimeoutException {
     producer.flush();
     for (Future<RecordMetadata> f : sent) {
@@ -336,9 +416,15 @@ class EvaluateStageTest {
   private static Map<String, List<RobustnessReport>> reports(TopicNames topics) {
     AvroCodec<RobustnessReport> codec = AvroCodec.of(RobustnessReport.class);
     Map<String, List<RobustnessReport>> byKey = new TreeMap<>();
-    TopicScan.scan(kafka, topics.reports(), READY, r -> byKey
-        .computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
-        .add(codec.decode(r.value())));
+    TopicScan.scan(
+        kafka,
+        topics.reports(),
+        READY,
+        r ->
+            byKey
+                .computeIfAbsent(
+                    new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                .add(codec.decode(r.value())));
     return byKey;
   }
 

@@ -37,32 +37,50 @@ class EvaluationMetricsTest {
     Labels wanted = Labels.of(labels);
     for (DataPointSnapshot p : metric(name).getDataPoints()) {
       if (p.getLabels().equals(wanted)) {
-        return Optional.of(p instanceof GaugeSnapshot.GaugeDataPointSnapshot g
-            ? g.getValue() : ((CounterSnapshot.CounterDataPointSnapshot) p).getValue());
+        return Optional.of(
+            p instanceof GaugeSnapshot.GaugeDataPointSnapshot g
+                ? g.getValue()
+                : ((CounterSnapshot.CounterDataPointSnapshot) p).getValue());
       }
     }
     return Optional.empty();
   }
 
   private double gauge(String name, String... labels) {
-    return value(name, labels).orElseThrow(() -> new AssertionError(name + " has no series " + List.of(labels)));
+    return value(name, labels)
+        .orElseThrow(() -> new AssertionError(name + " has no series " + List.of(labels)));
   }
 
   @Test
   void everyMetricIsRegisteredWithItsNameHelpAndUnit() {
-    Set<String> names = registry.scrape().stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
-    assertEquals(Set.of(
-        "igd_eval_clean_accuracy_ratio", "igd_eval_pgd20_accuracy_ratio", "igd_eval_gini_pixel_ratio",
-        "igd_eval_gini_regional_ratio", "igd_eval_ina_add_error_ratio", "igd_eval_ina_replace_error_ratio",
-        "igd_eval_rn_error_ratio", "igd_eval_ioa_grey_error_ratio", "igd_eval_ioa_white_error_ratio",
-        "igd_eval_corruption_error_ratio", "igd_eval_corruption_mean_error_ratio", "igd_eval_snapshot_version",
-        // a counter's snapshot name has no _total; the exposition formats append it
-        "igd_eval_reports", "igd_eval_seconds"), names);
-    registry.scrape().forEach(s -> assertFalse(s.getMetadata().getHelp().isBlank(), s.getMetadata().getName()));
+    Set<String> names =
+        registry.scrape().stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
+    assertEquals(
+        Set.of(
+            "igd_eval_clean_accuracy_ratio",
+            "igd_eval_pgd20_accuracy_ratio",
+            "igd_eval_gini_pixel_ratio",
+            "igd_eval_gini_regional_ratio",
+            "igd_eval_ina_add_error_ratio",
+            "igd_eval_ina_replace_error_ratio",
+            "igd_eval_rn_error_ratio",
+            "igd_eval_ioa_grey_error_ratio",
+            "igd_eval_ioa_white_error_ratio",
+            "igd_eval_corruption_error_ratio",
+            "igd_eval_corruption_mean_error_ratio",
+            "igd_eval_snapshot_version",
+            // a counter's snapshot name has no _total; the exposition formats append it
+            "igd_eval_reports",
+            "igd_eval_seconds"),
+        names);
+    registry
+        .scrape()
+        .forEach(s -> assertFalse(s.getMetadata().getHelp().isBlank(), s.getMetadata().getName()));
     assertEquals(Unit.RATIO, metric("igd_eval_clean_accuracy_ratio").getMetadata().getUnit());
     assertEquals(Unit.SECONDS, metric("igd_eval_seconds").getMetadata().getUnit());
     assertTrue(metric("igd_eval_reports") instanceof CounterSnapshot);
-    assertEquals("igd_eval_reports_total", metric("igd_eval_reports").getMetadata().getOriginalName());
+    assertEquals(
+        "igd_eval_reports_total", metric("igd_eval_reports").getMetadata().getOriginalName());
   }
 
   @Test
@@ -74,9 +92,12 @@ class EvaluationMetricsTest {
     assertEquals(0.73, gauge("igd_eval_pgd20_accuracy_ratio", "model_id", "igd"));
     assertEquals(0.62, gauge("igd_eval_gini_pixel_ratio", "model_id", "igd"));
     assertEquals(0.55, gauge("igd_eval_gini_regional_ratio", "model_id", "igd"));
-    assertEquals(0.05, gauge("igd_eval_ina_add_error_ratio", "model_id", "igd", "fraction", "0.002"));
-    assertEquals(0.10, gauge("igd_eval_ina_add_error_ratio", "model_id", "igd", "fraction", "0.004"));
-    assertEquals(0.07, gauge("igd_eval_ina_replace_error_ratio", "model_id", "igd", "fraction", "0.002"));
+    assertEquals(
+        0.05, gauge("igd_eval_ina_add_error_ratio", "model_id", "igd", "fraction", "0.002"));
+    assertEquals(
+        0.10, gauge("igd_eval_ina_add_error_ratio", "model_id", "igd", "fraction", "0.004"));
+    assertEquals(
+        0.07, gauge("igd_eval_ina_replace_error_ratio", "model_id", "igd", "fraction", "0.002"));
     assertEquals(0.03, gauge("igd_eval_rn_error_ratio", "model_id", "igd", "fraction", "0.04"));
     assertEquals(0.2, gauge("igd_eval_ioa_grey_error_ratio", "model_id", "igd"));
     assertEquals(0.3, gauge("igd_eval_ioa_white_error_ratio", "model_id", "igd"));
@@ -95,7 +116,10 @@ class EvaluationMetricsTest {
     metrics.publish(Results.full("igd", 2), 20);
 
     assertEquals(0.912, gauge("igd_eval_clean_accuracy_ratio", "model_id", "igd"), 1e-12);
-    assertEquals(0.052, gauge("igd_eval_ina_add_error_ratio", "model_id", "igd", "fraction", "0.002"), 1e-12);
+    assertEquals(
+        0.052,
+        gauge("igd_eval_ina_add_error_ratio", "model_id", "igd", "fraction", "0.002"),
+        1e-12);
     assertEquals(2.0, gauge("igd_eval_snapshot_version", "model_id", "igd"));
     assertEquals(20.0, gauge("igd_eval_seconds", "model_id", "igd"));
     assertEquals(2.0, gauge("igd_eval_reports", "model_id", "igd"));
@@ -108,17 +132,25 @@ class EvaluationMetricsTest {
 
     assertEquals(0.88, gauge("igd_eval_clean_accuracy_ratio", "model_id", "nat"));
     assertEquals(3.0, gauge("igd_eval_snapshot_version", "model_id", "nat"));
-    List<String> notRun = List.of(
-        "igd_eval_pgd20_accuracy_ratio", "igd_eval_gini_pixel_ratio", "igd_eval_gini_regional_ratio",
-        "igd_eval_ina_add_error_ratio", "igd_eval_ina_replace_error_ratio", "igd_eval_rn_error_ratio",
-        "igd_eval_ioa_grey_error_ratio", "igd_eval_ioa_white_error_ratio", "igd_eval_corruption_error_ratio",
-        "igd_eval_corruption_mean_error_ratio");
+    List<String> notRun =
+        List.of(
+            "igd_eval_pgd20_accuracy_ratio",
+            "igd_eval_gini_pixel_ratio",
+            "igd_eval_gini_regional_ratio",
+            "igd_eval_ina_add_error_ratio",
+            "igd_eval_ina_replace_error_ratio",
+            "igd_eval_rn_error_ratio",
+            "igd_eval_ioa_grey_error_ratio",
+            "igd_eval_ioa_white_error_ratio",
+            "igd_eval_corruption_error_ratio",
+            "igd_eval_corruption_mean_error_ratio");
     for (String name : notRun) {
-      List<Labels> series = registry.scrape().stream()
-          .filter(s -> s.getMetadata().getName().equals(name))
-          .flatMap(s -> s.getDataPoints().stream())
-          .map(DataPointSnapshot::getLabels)
-          .toList();
+      List<Labels> series =
+          registry.scrape().stream()
+              .filter(s -> s.getMetadata().getName().equals(name))
+              .flatMap(s -> s.getDataPoints().stream())
+              .map(DataPointSnapshot::getLabels)
+              .toList();
       assertTrue(series.isEmpty(), name + " has " + series);
     }
   }
@@ -147,8 +179,11 @@ class EvaluationMetricsTest {
   void negativeOrNonFiniteSecondsAreRejectedByValue() {
     for (double bad : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY}) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> metrics.publish(Results.full("igd", 0), bad));
-      assertTrue(e.getMessage().contains("seconds must be") && e.getMessage().contains("was " + bad), e.getMessage());
+          assertThrows(
+              IllegalArgumentException.class, () -> metrics.publish(Results.full("igd", 0), bad));
+      assertTrue(
+          e.getMessage().contains("seconds must be") && e.getMessage().contains("was " + bad),
+          e.getMessage());
     }
     assertTrue(value("igd_eval_reports", "model_id", "igd").isEmpty(), "nothing published");
   }

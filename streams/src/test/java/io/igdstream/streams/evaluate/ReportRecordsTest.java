@@ -41,7 +41,8 @@ class ReportRecordsTest {
     assertEquals(expected.ioaGrey(), actual.ioaGrey());
     assertEquals(expected.ioaWhite(), actual.ioaWhite());
     assertEquals(expected.corruptions(), actual.corruptions());
-    assertEquals(List.copyOf(expected.corruptions().keySet()), List.copyOf(actual.corruptions().keySet()));
+    assertEquals(
+        List.copyOf(expected.corruptions().keySet()), List.copyOf(actual.corruptions().keySet()));
   }
 
   @Test
@@ -68,7 +69,8 @@ class ReportRecordsTest {
   void aStoredRecordBecomesAOneModelReportForTheSnapshotsImageShape() {
     ModelResult model = Results.full("igd-small-cnn", 17);
     io.igdstream.core.eval.RobustnessReport report =
-        ReportRecords.reportFromAvro(throughKafka(model), new io.igdstream.core.model.ModelSpec(1, 28, 28, 10));
+        ReportRecords.reportFromAvro(
+            throughKafka(model), new io.igdstream.core.model.ModelSpec(1, 28, 28, 10));
 
     assertEquals("fashion-mnist", report.dataset());
     assertEquals(List.of(1, 28, 28), List.of(report.channels(), report.height(), report.width()));
@@ -96,14 +98,18 @@ class ReportRecordsTest {
     assertTrue(back.corruptions().isEmpty());
     assertNull(avro.getPgdEps(), "no PGD result, so no PGD settings");
     assertNull(avro.getPgdSteps());
-    assertTrue(avro.getInaAdd().isEmpty() && avro.getRn().isEmpty() && avro.getCorruptions().isEmpty());
+    assertTrue(
+        avro.getInaAdd().isEmpty() && avro.getRn().isEmpty() && avro.getCorruptions().isEmpty());
   }
 
   @Test
   void fractionsAreSortedAndCorruptionsKeepTheirOrderWithSeveritiesAscending() {
-    RobustnessReport avro = ReportRecords.toAvro(Results.report(Results.full("m", 1)), Results.full("m", 1), CREATED);
-    assertEquals(List.of(0.002, 0.004), avro.getInaAdd().stream().map(FractionError::getFraction).toList());
-    assertEquals(List.of(0.02, 0.04), avro.getRn().stream().map(FractionError::getFraction).toList());
+    RobustnessReport avro =
+        ReportRecords.toAvro(Results.report(Results.full("m", 1)), Results.full("m", 1), CREATED);
+    assertEquals(
+        List.of(0.002, 0.004), avro.getInaAdd().stream().map(FractionError::getFraction).toList());
+    assertEquals(
+        List.of(0.02, 0.04), avro.getRn().stream().map(FractionError::getFraction).toList());
     List<CorruptionError> c = avro.getCorruptions();
     assertEquals(10, c.size());
     assertEquals("gaussian_noise", c.get(0).getName());
@@ -114,9 +120,11 @@ class ReportRecordsTest {
 
   @Test
   void aRepeatedFractionInARecordIsRejected() {
-    RobustnessReport avro = ReportRecords.toAvro(Results.report(Results.full("m", 1)), Results.full("m", 1), CREATED);
+    RobustnessReport avro =
+        ReportRecords.toAvro(Results.report(Results.full("m", 1)), Results.full("m", 1), CREATED);
     avro.setRn(List.of(new FractionError(0.02, 0.1), new FractionError(0.02, 0.2)));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReportRecords.fromAvro(avro));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ReportRecords.fromAvro(avro));
     assertTrue(e.getMessage().contains("rn: fraction 0.02 appears twice"), e.getMessage());
   }
 
@@ -129,7 +137,10 @@ class ReportRecordsTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "runs/igd"})
   void aModelIdThatWouldMakeAnAmbiguousKeyIsRejected(String id) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReportRecords.key(id, 1));
-    assertTrue(e.getMessage().contains("model id") && e.getMessage().contains("'" + id + "'"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ReportRecords.key(id, 1));
+    assertTrue(
+        e.getMessage().contains("model id") && e.getMessage().contains("'" + id + "'"),
+        e.getMessage());
   }
 }

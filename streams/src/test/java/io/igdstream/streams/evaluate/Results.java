@@ -21,17 +21,45 @@ final class Results {
     corruptions.put("gaussian_noise", severities(0.1 + d, 0.3 + d));
     corruptions.put("contrast", severities(0.2 + d, 0.6 + d));
     return new ModelResult(
-        id, version, "small-cnn", "igd", 0.91 + d, 0.73 + d, 0.62 + d, 0.55 + d,
-        new double[] {0.6, 0.64}, new double[] {0.5, 0.6},
-        inaAdd, Map.of(0.002, 0.07 + d), Map.of(0.02, 0.01 + d, 0.04, 0.03 + d),
-        0.2 + d, 0.3 + d, corruptions, List.of(new float[] {0.1f, 0.2f}));
+        id,
+        version,
+        "small-cnn",
+        "igd",
+        0.91 + d,
+        0.73 + d,
+        0.62 + d,
+        0.55 + d,
+        new double[] {0.6, 0.64},
+        new double[] {0.5, 0.6},
+        inaAdd,
+        Map.of(0.002, 0.07 + d),
+        Map.of(0.02, 0.01 + d, 0.04, 0.03 + d),
+        0.2 + d,
+        0.3 + d,
+        corruptions,
+        List.of(new float[] {0.1f, 0.2f}));
   }
 
   /** Only clean run: every other test null, corruptions empty, as the suite makes it. */
   static ModelResult cleanOnly(String id, long version) {
     return new ModelResult(
-        id, version, "small-cnn", "nat", 0.88, null, null, null, new double[0], new double[0],
-        null, null, null, null, null, Map.of(), List.of());
+        id,
+        version,
+        "small-cnn",
+        "nat",
+        0.88,
+        null,
+        null,
+        null,
+        new double[0],
+        new double[0],
+        null,
+        null,
+        null,
+        null,
+        null,
+        Map.of(),
+        List.of());
   }
 
   static RobustnessReport report(ModelResult model) {
@@ -39,7 +67,16 @@ final class Results {
     settings.put("pgd_eps", 0.1);
     settings.put("pgd_steps", 20);
     return new RobustnessReport(
-        "fashion-mnist", 1, 28, 28, 48, 31, 5L, settings, List.of(model), Map.of("clean", 1.5, "pgd", 12.25));
+        "fashion-mnist",
+        1,
+        28,
+        28,
+        48,
+        31,
+        5L,
+        settings,
+        List.of(model),
+        Map.of("clean", 1.5, "pgd", 12.25));
   }
 
   private static Map<Integer, Double> severities(double low, double high) {

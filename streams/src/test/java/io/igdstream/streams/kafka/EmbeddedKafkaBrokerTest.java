@@ -1,11 +1,11 @@
 package io.igdstream.streams.kafka;
 
-import io.igdstream.schemas.TopicNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.igdstream.schemas.TopicNames;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -88,7 +88,9 @@ class EmbeddedKafkaBrokerTest {
     assumeTrue(!listening.isEmpty(), "no /proc/net/tcp here");
     // 127.0.0.1 in IPv4 form or IPv4-mapped IPv6 (::ffff:127.0.0.1); never 0.0.0.0 or ::
     for (String address : listening) {
-      assertTrue(address.equals("0100007F") || address.equals("0000000000000000FFFF00000100007F"), address);
+      assertTrue(
+          address.equals("0100007F") || address.equals("0000000000000000FFFF00000100007F"),
+          address);
     }
   }
 
@@ -107,7 +109,9 @@ class EmbeddedKafkaBrokerTest {
         for (int p = 0; p < partitions; p++) {
           String value = "sample-" + p;
           RecordMetadata md =
-              producer.send(new ProducerRecord<>(names.samples(), p, "id-" + p, value)).get(20, TimeUnit.SECONDS);
+              producer
+                  .send(new ProducerRecord<>(names.samples(), p, "id-" + p, value))
+                  .get(20, TimeUnit.SECONDS);
           assertEquals(p, md.partition());
           assertEquals(0, md.offset());
           sent.add(value);
@@ -126,13 +130,17 @@ class EmbeddedKafkaBrokerTest {
     TopicAdmin.ensure(broker.bootstrapServers(), specs, READY);
     report("ensure of 6 existing topics", t0);
 
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      Map<String, TopicDescription> d = admin.describeTopics(names.all()).allTopicNames().get(20, TimeUnit.SECONDS);
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      Map<String, TopicDescription> d =
+          admin.describeTopics(names.all()).allTopicNames().get(20, TimeUnit.SECONDS);
       for (TopicSpec spec : specs) {
         assertEquals(spec.partitions(), d.get(spec.name()).partitions().size(), spec.name());
       }
       ConfigResource reports = new ConfigResource(ConfigResource.Type.TOPIC, names.reports());
-      Config config = admin.describeConfigs(List.of(reports)).all().get(20, TimeUnit.SECONDS).get(reports);
+      Config config =
+          admin.describeConfigs(List.of(reports)).all().get(20, TimeUnit.SECONDS).get(reports);
       assertEquals("compact", config.get("cleanup.policy").value());
       assertEquals("8388608", config.get("max.message.bytes").value());
     }
@@ -143,9 +151,12 @@ class EmbeddedKafkaBrokerTest {
     Path data = dir.resolve("kafka");
     String topic = "kept";
     try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.start(data, 0)) {
-      TopicAdmin.ensure(first.bootstrapServers(), List.of(new TopicSpec(topic, 1, Map.of())), READY);
+      TopicAdmin.ensure(
+          first.bootstrapServers(), List.of(new TopicSpec(topic, 1, Map.of())), READY);
       try (KafkaProducer<String, String> producer = producer(first)) {
-        producer.send(new ProducerRecord<>(topic, "k", "survives a restart")).get(20, TimeUnit.SECONDS);
+        producer
+            .send(new ProducerRecord<>(topic, "k", "survives a restart"))
+            .get(20, TimeUnit.SECONDS);
       }
     }
     assertTrue(Files.isRegularFile(data.resolve("metadata").resolve("meta.properties")));
@@ -153,7 +164,8 @@ class EmbeddedKafkaBrokerTest {
     long t0 = System.nanoTime();
     try (EmbeddedKafkaBroker second = EmbeddedKafkaBroker.start(data, 0)) {
       report("broker restart on existing data", t0);
-      TopicAdmin.ensure(second.bootstrapServers(), List.of(new TopicSpec(topic, 1, Map.of())), READY);
+      TopicAdmin.ensure(
+          second.bootstrapServers(), List.of(new TopicSpec(topic, 1, Map.of())), READY);
       assertEquals(List.of("survives a restart"), consumeValues(second, topic, 1, 1));
     }
   }
@@ -161,8 +173,10 @@ class EmbeddedKafkaBrokerTest {
   @Test
   void dataDirectoryInUseIsRefusedAndTheRunningBrokerGoesOn() throws Exception {
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> EmbeddedKafkaBroker.start(broker.dataDir(), 0));
-    assertEquals("data directory " + broker.dataDir() + " is in use by another broker", e.getMessage());
+        assertThrows(
+            IllegalStateException.class, () -> EmbeddedKafkaBroker.start(broker.dataDir(), 0));
+    assertEquals(
+        "data directory " + broker.dataDir() + " is in use by another broker", e.getMessage());
 
     String topic = "still-serving";
     TopicAdmin.ensure(broker.bootstrapServers(), List.of(new TopicSpec(topic, 1, Map.of())), READY);
@@ -176,7 +190,9 @@ class EmbeddedKafkaBrokerTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
 
-      BindException e = assertThrows(BindException.class, () -> EmbeddedKafkaBroker.start(dir.resolve("busy"), port));
+      BindException e =
+          assertThrows(
+              BindException.class, () -> EmbeddedKafkaBroker.start(dir.resolve("busy"), port));
       assertEquals("127.0.0.1:" + port + " is already in use", e.getMessage());
     }
   }
@@ -185,7 +201,8 @@ class EmbeddedKafkaBrokerTest {
   void foreignNonEmptyDirectoryIsRefused() throws IOException {
     Files.writeString(dir.resolve("notes.txt"), "mine", StandardCharsets.UTF_8);
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbeddedKafkaBroker.start(dir, 0));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedKafkaBroker.start(dir, 0));
     assertTrue(e.getMessage().contains("holds no broker data"), e.getMessage());
   }
 
@@ -198,7 +215,11 @@ class EmbeddedKafkaBrokerTest {
     var e =
         assertThrows(
             org.apache.kafka.common.errors.TimeoutException.class,
-            () -> TopicAdmin.ensure("127.0.0.1:" + closedPort, List.of(new TopicSpec("x", 1, Map.of())), Duration.ofSeconds(2)));
+            () ->
+                TopicAdmin.ensure(
+                    "127.0.0.1:" + closedPort,
+                    List.of(new TopicSpec("x", 1, Map.of())),
+                    Duration.ofSeconds(2)));
     assertTrue(e.getMessage().startsWith("topics not ready within 2000 ms"), e.getMessage());
   }
 
@@ -214,7 +235,8 @@ class EmbeddedKafkaBrokerTest {
   }
 
   /** Reads {@code count} values from the start of every partition, in partition order. */
-  static List<String> consumeValues(EmbeddedKafkaBroker b, String topic, int partitions, int count) {
+  static List<String> consumeValues(
+      EmbeddedKafkaBroker b, String topic, int partitions, int count) {
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -223,7 +245,8 @@ class EmbeddedKafkaBrokerTest {
       tps.add(new TopicPartition(topic, p));
     }
     List<ConsumerRecord<String, String>> got = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -232,12 +255,20 @@ class EmbeddedKafkaBrokerTest {
       }
     }
     return got.stream()
-        .sorted((x, y) -> x.partition() != y.partition() ? Integer.compare(x.partition(), y.partition()) : Long.compare(x.offset(), y.offset()))
+        .sorted(
+            (x, y) ->
+                x.partition() != y.partition()
+                    ? Integer.compare(x.partition(), y.partition())
+                    : Long.compare(x.offset(), y.offset()))
         .map(ConsumerRecord::value)
         .toList();
   }
 
   static void report(String what, long since) {
-    System.err.printf(Locale.ROOT, "TIMING %s: %d ms%n", what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
+    System.err.printf(
+        Locale.ROOT,
+        "TIMING %s: %d ms%n",
+        what,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
   }
 }

@@ -1,12 +1,12 @@
 package io.igdstream.streams.kafka;
 
-import io.igdstream.schemas.TopicNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.igdstream.schemas.TopicNames;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,8 @@ class TopicNamesTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "has space", "slash/name", "ümlaut", ".", ".."})
   void illegalPrefixIsRejectedByName(String prefix) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TopicNames(prefix));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new TopicNames(prefix));
 
     assertTrue(e.getMessage().contains("topic prefix"), e.getMessage());
   }
@@ -41,7 +42,8 @@ class TopicNamesTest {
     String longest = "p".repeat(249 - ".train.adversarial".length());
 
     assertEquals(249, new TopicNames(longest).trainAdversarial().length());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TopicNames(longest + "p"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new TopicNames(longest + "p"));
     assertTrue(e.getMessage().contains("too long"), e.getMessage());
   }
 
@@ -52,7 +54,9 @@ class TopicNamesTest {
     assertEquals(new TopicNames("ns").all(), specs.stream().map(TopicSpec::name).toList());
     TopicSpec samples = specs.get(0);
     assertEquals(4, samples.partitions());
-    assertEquals(Map.of("max.message.bytes", "8388608", "retention.ms", "-1", "cleanup.policy", "delete"), samples.config());
+    assertEquals(
+        Map.of("max.message.bytes", "8388608", "retention.ms", "-1", "cleanup.policy", "delete"),
+        samples.config());
     TopicSpec reports = specs.get(4);
     assertEquals("compact", reports.config().get("cleanup.policy"));
     assertEquals(1, specs.get(3).partitions(), "snapshot chunks stay in order on one partition");
@@ -61,32 +65,42 @@ class TopicNamesTest {
 
   @Test
   void badPartitionCountNamesTheKey() {
-    Config conf = ConfigFactory.parseString("igd.topics.dlq.partitions = 0").withFallback(ConfigFactory.load());
+    Config conf =
+        ConfigFactory.parseString("igd.topics.dlq.partitions = 0")
+            .withFallback(ConfigFactory.load());
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TopicsSettings.fromConfig(conf));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TopicsSettings.fromConfig(conf));
     assertEquals("igd.topics.dlq.partitions must be >= 1, was 0", e.getMessage());
   }
 
   @Test
   void badCleanupPolicyNamesTheKey() {
-    Config conf = ConfigFactory.parseString("igd.topics.reports.cleanup-policy = keep").withFallback(ConfigFactory.load());
+    Config conf =
+        ConfigFactory.parseString("igd.topics.reports.cleanup-policy = keep")
+            .withFallback(ConfigFactory.load());
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TopicsSettings.fromConfig(conf));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TopicsSettings.fromConfig(conf));
     assertTrue(e.getMessage().startsWith("igd.topics.reports.cleanup-policy"), e.getMessage());
   }
 
   @Test
   void badRetentionNamesTheKey() {
-    Config conf = ConfigFactory.parseString("igd.topics.samples.retention = forever").withFallback(ConfigFactory.load());
+    Config conf =
+        ConfigFactory.parseString("igd.topics.samples.retention = forever")
+            .withFallback(ConfigFactory.load());
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TopicsSettings.fromConfig(conf));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TopicsSettings.fromConfig(conf));
     assertTrue(e.getMessage().contains("igd.topics.samples.retention"), e.getMessage());
   }
 
   @Test
   void retentionAcceptsDurationsAndInfinite() {
     Config conf =
-        ConfigFactory.parseString("igd.topics.dlq.retention = 90 minutes\nigd.topics.snapshots.retention = infinite")
+        ConfigFactory.parseString(
+                "igd.topics.dlq.retention = 90 minutes\nigd.topics.snapshots.retention = infinite")
             .withFallback(ConfigFactory.load());
 
     TopicsSettings s = TopicsSettings.fromConfig(conf);

@@ -51,8 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       (UNDECODABLE), an unknown schema fingerprint (UNKNOWN_SCHEMA), a header whose total size is
  *       absurd (OVERSIZE, rejected before anything is allocated);
  *   <li>one dead letter per <b>snapshot</b>, carrying its header (the record that completes it; the
- *       publisher sends it last): a chunk with a flipped byte, so the payload misses its SHA-256;
- *       a chunk padded to 2 MiB or more, more than the whole payload its header declares. BAD_CHUNK
+ *       publisher sends it last): a chunk with a flipped byte, so the payload misses its SHA-256; a
+ *       chunk padded to 2 MiB or more, more than the whole payload its header declares. BAD_CHUNK
  *       both; the follower has no per-chunk bound (the trainer's chunk size is a setting), the
  *       header's total_bytes is the bound. The chunks of such a snapshot are dropped without dead
  *       letters of their own;
@@ -60,10 +60,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       comes ("orphans"): on arrival they look like a snapshot in flight (chunks go first), so the
  *       assembler holds them until they are evicted for newer records, and the follower then
  *       dead-letters the version (BAD_CHUNK, pointing at its first record). At the end at most two
- *       may still be held, waiting: they are counted. Here they carry versions far above
- *       every good one: before this test, two of them blocked every later snapshot for good
- *       ({@link io.igdstream.schemas.SnapshotAssembler} evicted the lowest version and turned away
- *       any version below all kept ones; it now evicts the one fed least recently).
+ *       may still be held, waiting: they are counted. Here they carry versions far above every good
+ *       one: before this test, two of them blocked every later snapshot for good ({@link
+ *       io.igdstream.schemas.SnapshotAssembler} evicted the lowest version and turned away any
+ *       version below all kept ones; it now evicts the one fed least recently).
  * </ul>
  *
  * <p>Bad snapshots get a version between the good ones around them: records of versions at or below
@@ -95,13 +95,21 @@ class SnapshotFloodTest {
 
   private static final Kind RANDOM_BYTES = new Kind("random-bytes", ReasonCode.UNDECODABLE, 100);
   private static final Kind TRUNCATED = new Kind("truncated-avro", ReasonCode.UNDECODABLE, 100);
-  private static final Kind UNKNOWN_FINGERPRINT = new Kind("unknown-fingerprint", ReasonCode.UNKNOWN_SCHEMA, 50);
+  private static final Kind UNKNOWN_FINGERPRINT =
+      new Kind("unknown-fingerprint", ReasonCode.UNKNOWN_SCHEMA, 50);
   private static final Kind ABSURD_HEADER = new Kind("absurd-header", ReasonCode.OVERSIZE, 100);
   private static final Kind WRONG_HASH = new Kind("wrong-hash", ReasonCode.BAD_CHUNK, 10);
   private static final Kind OVERSIZE_CHUNK = new Kind("oversize-chunk", ReasonCode.BAD_CHUNK, 5);
   private static final Kind ORPHAN_CHUNK = new Kind("orphan-chunk", ReasonCode.BAD_CHUNK, 100);
   private static final List<Kind> KINDS =
-      List.of(RANDOM_BYTES, TRUNCATED, UNKNOWN_FINGERPRINT, ABSURD_HEADER, WRONG_HASH, OVERSIZE_CHUNK, ORPHAN_CHUNK);
+      List.of(
+          RANDOM_BYTES,
+          TRUNCATED,
+          UNKNOWN_FINGERPRINT,
+          ABSURD_HEADER,
+          WRONG_HASH,
+          OVERSIZE_CHUNK,
+          ORPHAN_CHUNK);
 
   @TempDir Path dir;
 
@@ -122,19 +130,28 @@ class SnapshotFloodTest {
       List<Long> loaded = new CopyOnWriteArrayList<>();
       long start = System.nanoTime();
       int held;
-      try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, MODEL, "test", metrics)) {
+      try (SnapshotFollower follower =
+          SnapshotFollower.start(kafka, topics, MODEL, "test", metrics)) {
         follower.onLoaded(l -> loaded.add(l.version()));
         StreamFixtures.produce(kafka, topics.snapshots(), flood.records());
         long newest = flood.good().get(GOOD - 1);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (follower.version() != newest && follower.failure().isEmpty() && System.nanoTime() < deadline) {
+        while (follower.version() != newest
+            && follower.failure().isEmpty()
+            && System.nanoTime() < deadline) {
           Thread.sleep(100);
         }
-        assertTrue(follower.failure().isEmpty(), () -> "the follower failed: " + follower.failure().orElseThrow());
+        assertTrue(
+            follower.failure().isEmpty(),
+            () -> "the follower failed: " + follower.failure().orElseThrow());
         // the newest good snapshot is the topic's last record: everything before it has been read
         assertEquals(newest, follower.version(), "loaded " + loaded);
-        byte[] weights = GradientThread.shared().call(() -> follower.current().orElseThrow().model().toModelFile(Map.of()).encode());
-        assertArrayEquals(payloads[GOOD - 1], weights, "the weights published as the newest version");
+        byte[] weights =
+            GradientThread.shared()
+                .call(
+                    () -> follower.current().orElseThrow().model().toModelFile(Map.of()).encode());
+        assertArrayEquals(
+            payloads[GOOD - 1], weights, "the weights published as the newest version");
         follower.close(); // flushes the follower's dead-letter producer; then its counts are exact
         held = follower.incompleteVersions();
       }
@@ -146,8 +163,17 @@ class SnapshotFloodTest {
       for (var r : StreamFixtures.readAll(kafka, topics.dlq())) {
         DeadLetter d = DeadLetterRecords.decode(r.value());
         String key = new String(r.key(), StandardCharsets.UTF_8);
-        Kind kind = KINDS.stream().filter(k -> key.startsWith(k.name() + "-")).findFirst()
-            .orElseThrow(() -> new AssertionError("a record of a good snapshot was dead-lettered: " + key + ": " + d.getReason()));
+        Kind kind =
+            KINDS.stream()
+                .filter(k -> key.startsWith(k.name() + "-"))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            "a record of a good snapshot was dead-lettered: "
+                                + key
+                                + ": "
+                                + d.getReason()));
         assertEquals(kind.reason(), d.getReasonCode(), key + ": " + d.getReason());
         assertEquals(topics.snapshots(), d.getSourceTopic(), key);
         byKind.merge(kind.name(), 1, Integer::sum);
@@ -164,8 +190,18 @@ class SnapshotFloodTest {
           "SnapshotFloodTest: injected %d bad records of %d kinds (%d bad snapshots, %d orphan chunks) among %d good"
               + " snapshots, dead-lettered %d (per kind %s; %d orphan versions still held at the end), loaded %d/%d good"
               + " (newest v%d), follower never failed, %.1f s%n",
-          flood.badRecords(), KINDS.size(), WRONG_HASH.count() + OVERSIZE_CHUNK.count(), ORPHAN_CHUNK.count(), GOOD,
-          expected, byKind, held, loaded.size(), GOOD, flood.good().get(GOOD - 1), seconds);
+          flood.badRecords(),
+          KINDS.size(),
+          WRONG_HASH.count() + OVERSIZE_CHUNK.count(),
+          ORPHAN_CHUNK.count(),
+          GOOD,
+          expected,
+          byKind,
+          held,
+          loaded.size(),
+          GOOD,
+          flood.good().get(GOOD - 1),
+          seconds);
     } finally {
       for (Classifier m : models) {
         if (m != null) {
@@ -218,22 +254,31 @@ class SnapshotFloodTest {
           SnapshotChunk victim = chunks.get(i % chunks.size());
           byte[] data = bytes(victim.getData());
           data[data.length / 2] ^= 0x5A;
-          chunks.set(victim.getIndex(), SnapshotChunk.newBuilder(victim).setData(ByteBuffer.wrap(data)).build());
+          chunks.set(
+              victim.getIndex(),
+              SnapshotChunk.newBuilder(victim).setData(ByteBuffer.wrap(data)).build());
           bad += add(records, records(key, s.header(), chunks));
         }
         case "oversize-chunk" -> {
           ChunkedSnapshot s = split(payloads[i % GOOD], version);
           List<SnapshotChunk> chunks = new ArrayList<>(s.chunks());
           SnapshotChunk victim = chunks.get(0);
-          // 2 MiB (above Kafka's default record limit) and more than the whole payload its header declares
-          byte[] data = Arrays.copyOf(bytes(victim.getData()), Math.max(2 << 20, payloads[i % GOOD].length + 1));
+          // 2 MiB (above Kafka's default record limit) and more than the whole payload its header
+          // declares
+          byte[] data =
+              Arrays.copyOf(
+                  bytes(victim.getData()), Math.max(2 << 20, payloads[i % GOOD].length + 1));
           chunks.set(0, SnapshotChunk.newBuilder(victim).setData(ByteBuffer.wrap(data)).build());
           bad += add(records, records(key, s.header(), chunks));
         }
         case "orphan-chunk" -> {
           // a chunk of a version far ahead whose other chunks and header never come
           ChunkedSnapshot s = split(payloads[i % GOOD], ORPHAN_VERSIONS + i);
-          bad += add(records, List.<byte[][]>of(new byte[][] {key, CHUNKS.encode(s.chunks().get(i % s.chunks().size()))}));
+          bad +=
+              add(
+                  records,
+                  List.<byte[][]>of(
+                      new byte[][] {key, CHUNKS.encode(s.chunks().get(i % s.chunks().size()))}));
         }
         default -> throw new IllegalStateException(segment);
       }
@@ -244,30 +289,38 @@ class SnapshotFloodTest {
     ChunkedSnapshot sample = split(payloads[0], 0);
     for (Kind kind : List.of(RANDOM_BYTES, TRUNCATED, UNKNOWN_FINGERPRINT, ABSURD_HEADER)) {
       for (int i = 0; i < kind.count(); i++) {
-        byte[] value = switch (kind.name()) {
-          case "random-bytes" -> {
-            byte[] b = new byte[50 + i % 2000];
-            new Random(i).nextBytes(b);
-            b[0] = 0; // never the single-object marker C3 01
-            yield b;
-          }
-          case "truncated-avro" -> {
-            byte[] b = i % 2 == 0 ? CHUNKS.encode(sample.chunks().get(0)) : HEADERS.encode(sample.header());
-            yield Arrays.copyOf(b, b.length / 2);
-          }
-          case "unknown-fingerprint" -> {
-            byte[] b = CHUNKS.encode(sample.chunks().get(0));
-            for (int k = 2; k < 10; k++) {
-              b[k] ^= (byte) 0xA5;
-            }
-            yield b;
-          }
-          case "absurd-header" -> HEADERS.encode(SnapshotHeader.newBuilder(sample.header())
-              .setVersion(2 * ORPHAN_VERSIONS + i) // above anything loaded, so it is read, not skipped
-              .setTotalBytes(1L << (40 + i % 20)) // 1 TiB and up: above the 1 GiB bound
-              .build());
-          default -> throw new IllegalStateException(kind.name());
-        };
+        byte[] value =
+            switch (kind.name()) {
+              case "random-bytes" -> {
+                byte[] b = new byte[50 + i % 2000];
+                new Random(i).nextBytes(b);
+                b[0] = 0; // never the single-object marker C3 01
+                yield b;
+              }
+              case "truncated-avro" -> {
+                byte[] b =
+                    i % 2 == 0
+                        ? CHUNKS.encode(sample.chunks().get(0))
+                        : HEADERS.encode(sample.header());
+                yield Arrays.copyOf(b, b.length / 2);
+              }
+              case "unknown-fingerprint" -> {
+                byte[] b = CHUNKS.encode(sample.chunks().get(0));
+                for (int k = 2; k < 10; k++) {
+                  b[k] ^= (byte) 0xA5;
+                }
+                yield b;
+              }
+              case "absurd-header" ->
+                  HEADERS.encode(
+                      SnapshotHeader.newBuilder(sample.header())
+                          .setVersion(
+                              2 * ORPHAN_VERSIONS
+                                  + i) // above anything loaded, so it is read, not skipped
+                          .setTotalBytes(1L << (40 + i % 20)) // 1 TiB and up: above the 1 GiB bound
+                          .build());
+              default -> throw new IllegalStateException(kind.name());
+            };
         byte[] key = (kind.name() + "-" + i).getBytes(StandardCharsets.UTF_8);
         records.add(random.nextInt(records.size() - 1), new byte[][] {key, value});
         bad++;
@@ -277,11 +330,15 @@ class SnapshotFloodTest {
   }
 
   private static ChunkedSnapshot split(byte[] payload, long version) {
-    return SnapshotChunks.split(payload, CHUNK_BYTES, new SnapshotInfo(MODEL, version, "small-cnn", 1, 28, 28, 10, 0, Map.of()));
+    return SnapshotChunks.split(
+        payload,
+        CHUNK_BYTES,
+        new SnapshotInfo(MODEL, version, "small-cnn", 1, 28, 28, 10, 0, Map.of()));
   }
 
   /** The chunks, then the header, as the publisher sends them. */
-  private static List<byte[][]> records(byte[] key, SnapshotHeader header, List<SnapshotChunk> chunks) {
+  private static List<byte[][]> records(
+      byte[] key, SnapshotHeader header, List<SnapshotChunk> chunks) {
     List<byte[][]> out = new ArrayList<>();
     for (SnapshotChunk c : chunks) {
       out.add(new byte[][] {key, CHUNKS.encode(c)});

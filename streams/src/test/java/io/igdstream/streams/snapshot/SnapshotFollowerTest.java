@@ -33,7 +33,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The snapshot follower never loads an incomplete or corrupted snapshot, and moves on to the next good one. */
+/**
+ * The snapshot follower never loads an incomplete or corrupted snapshot, and moves on to the next
+ * good one.
+ */
 @Tag("broker")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SnapshotFollowerTest {
@@ -48,15 +51,22 @@ class SnapshotFollowerTest {
       KafkaSettings kafka = StreamFixtures.kafka(broker.bootstrapServers());
       TopicNames topics = StreamFixtures.topics(broker.bootstrapServers(), "follow", "");
       StreamMetrics metrics = new StreamMetrics(new PrometheusRegistry());
-      Classifier[] models = {StreamFixtures.model(10), StreamFixtures.model(11), StreamFixtures.model(12), StreamFixtures.model(13)};
-      try (SnapshotFollower follower = SnapshotFollower.start(kafka, topics, MODEL, "test", metrics)) {
+      Classifier[] models = {
+        StreamFixtures.model(10),
+        StreamFixtures.model(11),
+        StreamFixtures.model(12),
+        StreamFixtures.model(13)
+      };
+      try (SnapshotFollower follower =
+          SnapshotFollower.start(kafka, topics, MODEL, "test", metrics)) {
         send(kafka, topics, chunked(models[0], 0), -1, false);
         assertEquals(0, follower.first().get(30, TimeUnit.SECONDS).version());
 
         send(kafka, topics, chunked(models[1], 1), 1, false); // chunk 1 never sent: incomplete
         send(kafka, topics, chunked(models[2], 2), -1, true); // a flipped byte: digest mismatch
         Thread.sleep(3000);
-        assertEquals(0, follower.version(), "neither the incomplete nor the corrupted snapshot is loaded");
+        assertEquals(
+            0, follower.version(), "neither the incomplete nor the corrupted snapshot is loaded");
 
         send(kafka, topics, chunked(models[3], 3), -1, false);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -64,8 +74,12 @@ class SnapshotFollowerTest {
           Thread.sleep(100);
         }
         assertEquals(3, follower.version());
-        byte[] loaded = GradientThread.shared().call(() -> weights(follower.current().orElseThrow().model()));
-        assertArrayEquals(GradientThread.shared().call(() -> weights(models[3])), loaded, "the weights published as v3");
+        byte[] loaded =
+            GradientThread.shared().call(() -> weights(follower.current().orElseThrow().model()));
+        assertArrayEquals(
+            GradientThread.shared().call(() -> weights(models[3])),
+            loaded,
+            "the weights published as v3");
       } finally {
         for (Classifier m : models) {
           StreamFixtures.close(m);
@@ -73,14 +87,24 @@ class SnapshotFollowerTest {
       }
       List<ReasonCode> reasons = new ArrayList<>();
       List<String> why = new ArrayList<>();
-      StreamFixtures.readAll(kafka, topics.dlq()).forEach(r -> {
-        DeadLetter d = DeadLetterRecords.decode(r.value());
-        reasons.add(d.getReasonCode());
-        why.add(d.getReason().toString());
-      });
-      assertEquals(List.of(ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK), reasons, "two unusable snapshots: " + why);
-      assertTrue(why.stream().anyMatch(w -> w.contains("v2") && w.contains("SHA-256")), "the corrupted v2: " + why);
-      assertTrue(why.stream().anyMatch(w -> w.contains("v1 abandoned incomplete") && w.contains("header received")),
+      StreamFixtures.readAll(kafka, topics.dlq())
+          .forEach(
+              r -> {
+                DeadLetter d = DeadLetterRecords.decode(r.value());
+                reasons.add(d.getReasonCode());
+                why.add(d.getReason().toString());
+              });
+      assertEquals(
+          List.of(ReasonCode.BAD_CHUNK, ReasonCode.BAD_CHUNK),
+          reasons,
+          "two unusable snapshots: " + why);
+      assertTrue(
+          why.stream().anyMatch(w -> w.contains("v2") && w.contains("SHA-256")),
+          "the corrupted v2: " + why);
+      assertTrue(
+          why.stream()
+              .anyMatch(
+                  w -> w.contains("v1 abandoned incomplete") && w.contains("header received")),
           "the incomplete v1, once v3 superseded it: " + why);
       assertEquals(2, metrics.deadLetters("test"));
     }
@@ -92,11 +116,16 @@ class SnapshotFollowerTest {
 
   private static ChunkedSnapshot chunked(Classifier model, long version) {
     byte[] payload = GradientThread.shared().call(() -> weights(model));
-    return SnapshotChunks.split(payload, 32 << 10, new SnapshotInfo(MODEL, version, "small-cnn", 1, 28, 28, 10, 0, Map.of()));
+    return SnapshotChunks.split(
+        payload,
+        32 << 10,
+        new SnapshotInfo(MODEL, version, "small-cnn", 1, 28, 28, 10, 0, Map.of()));
   }
 
   /** Sends the chunks (all but {@code skip}, one corrupted if asked) and then the header. */
-  private static void send(KafkaSettings kafka, TopicNames topics, ChunkedSnapshot s, int skip, boolean corrupt) throws Exception {
+  private static void send(
+      KafkaSettings kafka, TopicNames topics, ChunkedSnapshot s, int skip, boolean corrupt)
+      throws Exception {
     AvroCodec<SnapshotChunk> chunks = AvroCodec.of(SnapshotChunk.class);
     AvroCodec<SnapshotHeader> headers = AvroCodec.of(SnapshotHeader.class);
     byte[] key = MODEL.getBytes(StandardCharsets.UTF_8);
