@@ -2,9 +2,14 @@ package io.igdstream.schemas.kafka;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigUtil;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -22,6 +27,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param maxRequestBytes producer max.request.size; must cover the largest record
  * @param commitInterval how often at-least-once stages commit source offsets at most
  * @param sessionTimeout consumer group session.timeout.ms: how soon a dead worker's partitions move
+ * @param client any Kafka client property ({@code igd.kafka.client}), passed verbatim to every
+ *     producer, consumer and admin client: security, client.id, timeouts, config providers
+ * @param producer properties for producers only ({@code igd.kafka.producer}), on top of client
+ * @param consumer properties for consumers only ({@code igd.kafka.consumer}), on top of client
+ * @param admin properties for admin clients only ({@code igd.kafka.admin}), on top of client
  */
 public record KafkaSettings(
     String bootstrapServers,
@@ -29,7 +39,36 @@ public record KafkaSettings(
     Duration producerLinger,
     int maxRequestBytes,
     Duration commitInterval,
-    Duration sessionTimeout) {
+    Duration sessionTimeout,
+    Map<String, String> client,
+    Map<String, String> producer,
+    Map<String, String> consumer,
+    Map<String, String> admin) {
+
+  /**
+   * Properties igd-stream sets itself because its delivery guarantees depend on them (byte[]
+   * records so bad ones reach the dead-letter topic; idempotent acks=all producers; offsets
+   * committed by the stages, read from the earliest), with the reason a user may not change them.
+   */
+  public static final Map<String, String> OWNED =
+      Map.ofEntries(
+          Map.entry(
+              "bootstrap.servers", "set igd.kafka.bootstrap-servers (or --bootstrap-servers)"),
+          Map.entry("key.serializer", "records are raw bytes so that bad ones reach the DLQ"),
+          Map.entry("value.serializer", "records are raw bytes so that bad ones reach the DLQ"),
+          Map.entry("key.deserializer", "records are raw bytes so that bad ones reach the DLQ"),
+          Map.entry("value.deserializer", "records are raw bytes so that bad ones reach the DLQ"),
+          Map.entry("enable.idempotence", "producers must be idempotent (no duplicates on retry)"),
+          Map.entry("acks", "producers wait for every replica (acks=all)"),
+          Map.entry("enable.auto.commit", "stages commit offsets only after their output is safe"),
+          Map.entry("auto.offset.reset", "a new group reads a topic from its beginning"),
+          Map.entry("group.id", "each role names its consumer groups itself"),
+          Map.entry("isolation.level", "roles read what producers acknowledged"),
+          Map.entry("transactional.id", "igd-stream's producers are not transactional"));
+
+  /** Keys whose values are never printed (passwords, keys, JAAS lines, tokens). */
+  private static final Pattern SECRET_KEY =
+      Pattern.compile("(password|jaas|secret|token|credential|\\.key$|keystore\\.key|private)");
 
   public KafkaSettings {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -47,6 +86,88 @@ public record KafkaSettings(
       throw new IllegalArgumentException(
           "igd.kafka.max-request-size must be >= 1 KiB, was " + maxRequestBytes);
     }
+    client = checked("client", client);
+    producer = checked("producer", producer);
+    consumer = checked("consumer", consumer);
+    admin = checked("admin", admin);
+  }
+
+  /** Settings without client properties (a plaintext broker), e.g. for tests and benchmarks. */
+  public KafkaSettings(
+      String bootstrapServers,
+      int producerBatchBytes,
+      Duration producerLinger,
+      int maxRequestBytes,
+      Duration commitInterval,
+      Duration sessionTimeout) {
+    this(
+        bootstrapServers,
+        producerBatchBytes,
+        producerLinger,
+        maxRequestBytes,
+        commitInterval,
+        sessionTimeout,
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        Map.of());
+  }
+
+  private static Map<String, String> checked(String section, Map<String, String> properties) {
+    Map<String, String> copy = new TreeMap<>(properties == null ? Map.of() : properties);
+    for (String key : copy.keySet()) {
+      String reason = OWNED.get(key);
+      if (reason != null) {
+        throw new IllegalArgumentException(
+            "igd.kafka."
+                + section
+                + "."
+                + key
+                + " cannot be set: igd-stream owns it ("
+                + reason
+                + ")");
+      }
+    }
+    return Map.copyOf(copy);
+  }
+
+  /** Whether a client property's value is a secret that must never be printed. */
+  public static boolean isSecret(String key) {
+    return SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).find();
+  }
+
+  /** The property keys (never values) of every section, for logs: {@code client: [a, b], …}. */
+  public String describeClientProperties() {
+    return "client: "
+        + new TreeMap<>(client).keySet()
+        + ", producer: "
+        + new TreeMap<>(producer).keySet()
+        + ", consumer: "
+        + new TreeMap<>(consumer).keySet()
+        + ", admin: "
+        + new TreeMap<>(admin).keySet();
+  }
+
+  /** Never prints a secret: values of secret-looking keys are replaced by {@code [hidden]}. */
+  @Override
+  public String toString() {
+    return "KafkaSettings[bootstrapServers="
+        + bootstrapServers
+        + ", client="
+        + redacted(client)
+        + ", producer="
+        + redacted(producer)
+        + ", consumer="
+        + redacted(consumer)
+        + ", admin="
+        + redacted(admin)
+        + "]";
+  }
+
+  private static Map<String, String> redacted(Map<String, String> properties) {
+    Map<String, String> out = new TreeMap<>();
+    properties.forEach((k, v) -> out.put(k, isSecret(k) ? "[hidden]" : v));
+    return out;
   }
 
   /** Reads {@code igd.kafka}; errors name the key. */
@@ -59,10 +180,32 @@ public record KafkaSettings(
           c.getDuration("producer-linger"),
           (int) c.getBytes("max-request-size").longValue(),
           c.getDuration("commit-interval"),
-          c.getDuration("session-timeout"));
+          c.getDuration("session-timeout"),
+          properties(c, "client"),
+          properties(c, "producer"),
+          properties(c, "consumer"),
+          properties(c, "admin"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * A section of Kafka client properties written as pekko-connectors-kafka's {@code kafka-clients}
+   * sections take them: {@code security.protocol = SASL_SSL} (HOCON reads the dots as nesting; the
+   * path comes back as the property name). Absent → empty.
+   */
+  private static Map<String, String> properties(Config kafka, String section) {
+    if (!kafka.hasPath(section)) {
+      return Map.of();
+    }
+    Config c = kafka.getConfig(section);
+    Map<String, String> out = new TreeMap<>();
+    for (var entry : c.entrySet()) {
+      String name = String.join(".", ConfigUtil.splitPath(entry.getKey()));
+      out.put(name, c.getString(entry.getKey()));
+    }
+    return out;
   }
 
   public KafkaSettings withBootstrapServers(String servers) {
@@ -72,7 +215,35 @@ public record KafkaSettings(
         producerLinger,
         maxRequestBytes,
         commitInterval,
-        sessionTimeout);
+        sessionTimeout,
+        client,
+        producer,
+        consumer,
+        admin);
+  }
+
+  /** These settings with other client-wide properties (e.g. a role's own credentials). */
+  public KafkaSettings withClient(Map<String, String> properties) {
+    return new KafkaSettings(
+        bootstrapServers,
+        producerBatchBytes,
+        producerLinger,
+        maxRequestBytes,
+        commitInterval,
+        sessionTimeout,
+        properties,
+        producer,
+        consumer,
+        admin);
+  }
+
+  /** Properties of an admin client: the brokers, then client, then admin properties. */
+  public Map<String, Object> adminProperties() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(client);
+    p.putAll(admin);
+    return p;
   }
 
   /** Properties of a byte[]/byte[] consumer; {@code group} may be null (manual assignment). */
@@ -93,6 +264,9 @@ public record KafkaSettings(
           ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
           (int) Math.max(1000, sessionTimeout.toMillis() / 3));
     }
+    // the user's client-wide, then consumer properties last: none is an owned key (checked)
+    p.putAll(client);
+    p.putAll(consumer);
     return p;
   }
 
@@ -107,6 +281,8 @@ public record KafkaSettings(
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, producerBatchBytes);
     p.put(ProducerConfig.LINGER_MS_CONFIG, (int) producerLinger.toMillis());
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes);
+    p.putAll(client);
+    p.putAll(producer);
     return p;
   }
 

@@ -145,8 +145,7 @@ public final class AugmentStage {
   }
 
   private void runEpochs() {
-    try (Admin admin =
-            Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()));
+    try (Admin admin = Admin.create(kafka.adminProperties());
         LagGate lagGate =
             new LagGate(
                 admin,

@@ -65,6 +65,20 @@ public final class TopicAdmin {
     }
   }
 
+  /**
+   * {@link #ensure(String, List, Duration)} with every client property of {@code kafka} (security
+   * included).
+   */
+  public static void ensure(
+      io.igdstream.schemas.kafka.KafkaSettings kafka, List<TopicSpec> topics, Duration timeout)
+      throws InterruptedException {
+    Map<String, Object> config = kafka.adminProperties();
+    config.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "igd-topic-admin");
+    try (Admin admin = Admin.create(config)) {
+      ensure(admin, topics, timeout);
+    }
+  }
+
   /** {@link #ensure(String, List, Duration)} with an admin client the caller owns. */
   public static void ensure(Admin admin, List<TopicSpec> topics, Duration timeout)
       throws InterruptedException {
