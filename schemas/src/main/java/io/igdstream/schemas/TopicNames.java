@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * The topic names of one dataset or experiment: every name is {@code <prefix>.<topic>}, so several
- * datasets and runs share one cluster (DESIGN.md "Data flow").
+ * datasets and runs share one cluster (docs/DESIGN.md "Data flow").
  *
  * @param prefix the namespace {@code {ns}}: letters, digits, '.', '_' and '-', as Kafka allows
  */

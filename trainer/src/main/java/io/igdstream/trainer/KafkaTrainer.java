@@ -50,7 +50,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The Kafka-fed IGD trainer (DESIGN.md "Delivery and recovery"): consumes {@code
+ * The Kafka-fed IGD trainer (docs/DESIGN.md "Delivery and recovery"): consumes {@code
  * {ns}.train.adversarial} in batches, runs the IGD step on the shipped x_adv and teacher gradient,
  * publishes snapshots and checkpoints model, optimiser, position and the set of (sample id, epoch)
  * already trained, atomically. On start it restores the newest checkpoint and seeks to its offsets,

@@ -6,8 +6,8 @@ import io.igdstream.core.model.GradientModel;
 import io.igdstream.core.model.Objectives;
 
 /**
- * ℓ∞ projected gradient descent (Madry et al. 2018, arXiv 1706.06083) as PROTOCOL.md §1 states it:
- * δ₀ ~ U(−ε, ε), then K times δ ← clip_[−ε,ε](δ + α·sign(∇_δ CE(f(clip_[0,1](x + δ)), y))), and
+ * ℓ∞ projected gradient descent (Madry et al. 2018, arXiv 1706.06083) as docs/PROTOCOL.md §1 states
+ * it: δ₀ ~ U(−ε, ε), then K times δ ← clip_[−ε,ε](δ + α·sign(∇_δ CE(f(clip_[0,1](x + δ)), y))), and
  * x_adv = clip_[0,1](x + δ). The model runs in inference mode.
  */
 public final class Pgd implements Attack {

@@ -22,7 +22,10 @@ public record PgdSettings(double eps, double alpha, int steps, boolean randomSta
     }
   }
 
-  /** PROTOCOL.md's defaults: grey 28×28 data ε = 0.1, α = 0.01; RGB ε = 8/255, α = 2/255. */
+  /**
+   * The defaults of docs/PROTOCOL.md §1: grey 28×28 data ε = 0.1, α = 0.01; RGB ε = 8/255, α =
+   * 2/255.
+   */
   public static PgdSettings defaults(int channels, int steps) {
     return channels == 1
         ? new PgdSettings(0.1, 0.01, steps, true)

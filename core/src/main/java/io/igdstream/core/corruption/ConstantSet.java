@@ -1,12 +1,12 @@
 package io.igdstream.core.corruption;
 
 /**
- * Which published constants a corruption uses (PROTOCOL.md §2): CIFAR-10-C (Hendrycks &amp;
+ * Which published constants a corruption uses (docs/PROTOCOL.md §2): CIFAR-10-C (Hendrycks &amp;
  * Dietterich's {@code make_cifar_c.py}, for 32 px) or ImageNet-C ({@code make_imagenet_c.py}, for
  * 224 px).
  */
 public enum ConstantSet {
-  /** CIFAR-10-C constants; also used for 28×28 datasets (PROTOCOL.md Decision). */
+  /** CIFAR-10-C constants; also used for 28×28 datasets (a Decision of docs/PROTOCOL.md §2). */
   CIFAR,
   /** ImageNet-C constants, meant for 224×224 images. */
   IMAGENET;

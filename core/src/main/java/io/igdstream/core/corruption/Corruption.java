@@ -3,7 +3,7 @@ package io.igdstream.core.corruption;
 import java.util.SplittableRandom;
 
 /**
- * One corruption family at severities 1..5 (PROTOCOL.md §2), applied to one image.
+ * One corruption family at severities 1..5 (docs/PROTOCOL.md §2), applied to one image.
  *
  * <p>Images are {@code C*H*W} floats in [0,1], row-major (C, H, W). Implementations are immutable
  * and thread-safe; any scratch memory is per thread. {@code dst} may be {@code src} at the same

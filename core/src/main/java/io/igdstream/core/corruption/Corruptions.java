@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * The nine corruption families of PROTOCOL.md §2 under their ImageNet-C names, in the table's
+ * The nine corruption families of docs/PROTOCOL.md §2 under their ImageNet-C names, in the table's
  * order: noise family first (gaussian, shot, impulse — the paper's), then speckle, blur, contrast,
  * brightness, pixelate, jpeg.
  */

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The robustness report of one or more models on one test set (PROTOCOL.md §2): what the evaluator
- * publishes per snapshot and what {@code igd eval} writes.
+ * The robustness report of one or more models on one test set (docs/PROTOCOL.md §2): what the
+ * evaluator publishes per snapshot and what {@code igd eval} writes.
  *
  * @param channels the images' channels, height and width (the saliency examples are H·W maps)
  * @param samples test images evaluated (accuracies are over these)

@@ -25,11 +25,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The robustness evaluation of PROTOCOL.md §2 for one or more models side by side: clean and PGD-20
- * accuracy over the test set, then, over the joint-correct subset, Gini of the saliency maps, the
- * inductive noise attack (add, replace), random noise, the inductive occlusion attack (grey, white)
- * and the corruptions × severities. Every random draw is seeded from (seed, sample index, test
- * name), so the same inputs give the same report.
+ * The robustness evaluation of docs/PROTOCOL.md §2 for one or more models side by side: clean and
+ * PGD-20 accuracy over the test set, then, over the joint-correct subset, Gini of the saliency
+ * maps, the inductive noise attack (add, replace), random noise, the inductive occlusion attack
+ * (grey, white) and the corruptions × severities. Every random draw is seeded from (seed, sample
+ * index, test name), so the same inputs give the same report.
  */
 public final class RobustnessSuite {
 

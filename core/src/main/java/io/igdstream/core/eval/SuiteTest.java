@@ -5,7 +5,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The tests of the robustness suite (PROTOCOL.md §2), by their command-line names. */
+/** The tests of the robustness suite (docs/PROTOCOL.md §2), by their command-line names. */
 public enum SuiteTest {
   CLEAN("clean"),
   PGD("pgd"),

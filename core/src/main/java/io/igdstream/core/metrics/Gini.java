@@ -6,15 +6,15 @@ import java.util.Objects;
 /**
  * The Gini coefficient of a saliency map, the inequality measure of Duan et al., "Inequality
  * phenomenon in l∞-adversarial training, and its unrealized threats" (ICLR 2023), used by Chen,
- * Dong, Xie (2023, IGD) to show that IGD lowers it. PROTOCOL.md §2.
+ * Dong, Xie (2023, IGD) to show that IGD lowers it. docs/PROTOCOL.md §2.
  *
  * <p>Of the absolute values a sorted ascending a₍₁₎ ≤ … ≤ a₍ₙ₎: G = Σᵢ (2i − n − 1)·a₍ᵢ₎ / (n·Σa),
  * i = 1..n; G = 0 when Σa = 0. A uniform vector gives 0, a one-hot (n − 1)/n. Sums run in double.
  *
  * <p>Two scales: <em>pixel</em> ({@link #of}) over all C·H·W elements of one map, and
  * <em>regional</em> ({@link #regional}) over the b×b block means of |a| per channel after
- * reflect-padding H and W up to a multiple of b. <b>Decision</b> (PROTOCOL.md): b = 4 for images up
- * to 32 px, 16 above ({@link #blockFor}).
+ * reflect-padding H and W up to a multiple of b. <b>Decision</b> (docs/PROTOCOL.md §2): b = 4 for
+ * images up to 32 px, 16 above ({@link #blockFor}).
  */
 public final class Gini {
 
@@ -98,7 +98,7 @@ public final class Gini {
     return of(regionalPool(map, offset, channels, height, width, block));
   }
 
-  /** The regional block side of PROTOCOL.md's Decision: 4 when max(H, W) ≤ 32, else 16. */
+  /** The regional block side of docs/PROTOCOL.md §2's Decision: 4 when max(H, W) ≤ 32, else 16. */
   public static int blockFor(int height, int width) {
     if (height < 1 || width < 1) {
       throw new IllegalArgumentException(

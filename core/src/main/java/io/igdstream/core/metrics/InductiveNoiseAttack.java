@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * The inductive noise attack (INA) of Duan et al., "Inequality phenomenon in l∞-adversarial
  * training, and its unrealized threats" (ICLR 2023), as Chen, Dong, Xie (2023, IGD) report it
- * (PROTOCOL.md §2).
+ * (docs/PROTOCOL.md §2).
  *
  * <p>Per sample, the mask M marks the k = ⌊C·H·W·t⌋ elements of the flattened (C, H, W) saliency a
  * = ∂z_y/∂x with the largest <em>signed</em> value (ties to the lower index); noise ε ~ N(0, 1)

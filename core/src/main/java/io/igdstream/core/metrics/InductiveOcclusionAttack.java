@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * The inductive occlusion attack (IOA) of Duan et al., "Inequality phenomenon in l∞-adversarial
  * training, and its unrealized threats" (ICLR 2023), as Chen, Dong, Xie (2023, IGD) report it
- * (PROTOCOL.md §2).
+ * (docs/PROTOCOL.md §2).
  *
  * <p>Attribution = the saliency ∂z_y/∂x averaged over channels (signed), H×W; its top-N pixel
  * locations by value (ties to the lower row-major index). The square of location (i, j) and

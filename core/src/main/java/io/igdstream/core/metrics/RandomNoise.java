@@ -5,9 +5,9 @@ import io.igdstream.core.model.GradientModel;
 
 /**
  * Random noise (RN), the control for the inductive noise attack in Duan et al. (ICLR 2023) and
- * Chen, Dong, Xie (2023, IGD) (PROTOCOL.md §2): per sample, k = ⌊C·H·W·t⌋ elements chosen uniformly
- * without replacement (partial Fisher–Yates), x′ = clip_[0,1](x + M⊙ε) with ε ~ N(0, 1) i.i.d.
- * Default t ∈ {0.02, 0.04, …, 0.20}.
+ * Chen, Dong, Xie (2023, IGD) (docs/PROTOCOL.md §2): per sample, k = ⌊C·H·W·t⌋ elements chosen
+ * uniformly without replacement (partial Fisher–Yates), x′ = clip_[0,1](x + M⊙ε) with ε ~ N(0, 1)
+ * i.i.d. Default t ∈ {0.02, 0.04, …, 0.20}.
  *
  * <p>Two seeded draws per sample, from {@link SampleSeeds#of}(seed, sample id, {@value #MASK_TEST})
  * for the positions and (…, {@value #NOISE_TEST}) for the C·H·W noise field; both are the same for

@@ -7,8 +7,8 @@ import io.igdstream.core.model.Objectives;
 /**
  * The saliency map of Duan et al. (ICLR 2023) and Chen, Dong, Xie (2023, IGD): a = ∂z_y/∂x, the
  * signed gradient of the true-class logit with respect to the input, per sample, with the model in
- * inference mode (PROTOCOL.md §2). Shape (N, C, H, W) like x, x's type, attached to x's manager
- * (close it when done).
+ * inference mode (docs/PROTOCOL.md §2). Shape (N, C, H, W) like x, x's type, attached to x's
+ * manager (close it when done).
  */
 public final class Saliency {
 

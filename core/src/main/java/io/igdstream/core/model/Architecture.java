@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /** The model architectures igd-stream builds, by their command-line names. */
 public enum Architecture {
-  /** DESIGN.md's small CNN, the default for 28×28 data. */
+  /** The small CNN of docs/DESIGN.md "Models", the default for 28×28 data. */
   SMALL_CNN("small-cnn"),
   /** The PreAct ResNet-18 of the IGD and TRADES papers, for 32×32 RGB data. */
   PREACT_RESNET18("preact-resnet18");

@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * The port through which attacks, metrics and training steps use a classifier: forward passes and
- * input gradients, with the mode (training or inference) passed on every call (STYLE.md §2). No
- * caller needs engine classes.
+ * input gradients, with the mode (training or inference) passed on every call, so an attack cannot
+ * leave a model in training mode. No caller needs engine classes.
  *
  * <p>Images are (N, C, H, W) in [0, 1]; logits are (N, K). Not thread-safe: all gradient work runs
- * on one thread per JVM (STACK.md).
+ * on one thread per JVM (docs/STACK.md, "Double backprop", item 6).
  */
 public interface GradientModel {
 

@@ -7,10 +7,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The one thread of a JVM that does gradient work (STACK.md: libtorch allows one open gradient
- * collector per process and grad mode is thread-local). Every role in the JVM — attacks in augment,
- * the training step, the evaluator — submits its DJL work here, so two collectors never overlap and
- * model swaps need no locks: whoever runs on this thread owns the models.
+ * The one thread of a JVM that does gradient work (docs/STACK.md, "Double backprop", item 6:
+ * libtorch allows one open gradient collector per process and grad mode is thread-local). Every
+ * role in the JVM — attacks in augment, the training step, the evaluator — submits its DJL work
+ * here, so two collectors never overlap and model swaps need no locks: whoever runs on this thread
+ * owns the models.
  */
 public final class GradientThread {
 

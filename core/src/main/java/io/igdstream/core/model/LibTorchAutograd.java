@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Two libtorch autograd calls that DJL 0.36 does not expose, bound through JNA to the
- * libtorch_cpu.so DJL already loaded (STACK.md, "Double backprop").
+ * libtorch_cpu.so DJL already loaded (docs/STACK.md, "Double backprop", items 2 and 3).
  *
  * <ul>
  *   <li>{@link #detachInPlace}: {@code t.detach_()}. A {@code .grad} written by a {@code

@@ -18,7 +18,7 @@ public final class Losses {
     return oneHot;
   }
 
-  /** z_y per sample (N): the true-class logit, the "saliency" target of PROTOCOL.md. */
+  /** z_y per sample (N): the true-class logit, the "saliency" target of docs/PROTOCOL.md §2. */
   public static NDArray trueClassLogit(NDArray logits, NDArray labels) {
     return logits.mul(oneHot(labels, logits)).sum(new int[] {1});
   }

@@ -22,9 +22,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * {@code preact-resnet18} (DESIGN.md): the pre-activation ResNet-18 of He et al. 2016, "Identity
- * Mappings in Deep Residual Networks", exactly as the PyTorch {@code PreActResNet18} of the TRADES
- * / IGD authors' code:
+ * {@code preact-resnet18} (docs/DESIGN.md "Models"): the pre-activation ResNet-18 of He et al.
+ * 2016, "Identity Mappings in Deep Residual Networks", exactly as the PyTorch {@code
+ * PreActResNet18} of the TRADES / IGD authors' code:
  *
  * <pre>
  * conv1 = Conv(C→64, 3×3, stride 1, pad 1, no bias)

@@ -12,10 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code small-cnn} (DESIGN.md): Conv(C→32, 3×3, pad 1) ReLU MaxPool2 · Conv(32→64, 3×3, pad 1)
- * ReLU MaxPool2 · Flatten · Linear(64·(H/4)·(W/4)→128) ReLU · Linear(128→classes). Input (N, C, H,
- * W) in [0, 1], no normalisation. The children are laid out like PyTorch's {@code nn.Sequential},
- * so the exported names are 0.weight, 0.bias, 3.weight, 3.bias, 7.weight, 7.bias, 9.weight, 9.bias.
+ * {@code small-cnn} (docs/DESIGN.md "Models"): Conv(C→32, 3×3, pad 1) ReLU MaxPool2 · Conv(32→64,
+ * 3×3, pad 1) ReLU MaxPool2 · Flatten · Linear(64·(H/4)·(W/4)→128) ReLU · Linear(128→classes).
+ * Input (N, C, H, W) in [0, 1], no normalisation. The children are laid out like PyTorch's {@code
+ * nn.Sequential}, so the exported names are 0.weight, 0.bias, 3.weight, 3.bias, 7.weight, 7.bias,
+ * 9.weight, 9.bias.
  */
 public final class SmallCnn {
 

@@ -1,6 +1,9 @@
 package io.igdstream.core.train;
 
-/** What the IGD input gradients differentiate (PROTOCOL.md: setting {@code gradient-target}). */
+/**
+ * What the IGD input gradients differentiate (docs/PROTOCOL.md §1: setting {@code
+ * gradient-target}).
+ */
 public enum GradientTarget {
   /** The true-class logit z_y, the saliency of the evaluation (the default). */
   LOGIT,

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.igdstream.core.model.GradientModel;
 import io.igdstream.core.model.Losses;
 
-/** The IGD objective's pieces (PROTOCOL.md §1), each small enough to check on its own. */
+/** The IGD objective's pieces (docs/PROTOCOL.md §1), each small enough to check on its own. */
 public final class IgdLoss {
 
   private IgdLoss() {}

@@ -1,7 +1,7 @@
 package io.igdstream.core.train;
 
 /**
- * The IGD term λ · mean_i [1 − cos(g_S,i, g_T,i)] (PROTOCOL.md §1).
+ * The IGD term λ · mean_i [1 − cos(g_S,i, g_T,i)] (docs/PROTOCOL.md §1).
  *
  * @param lambda weight λ of the term (the paper uses 1–4)
  * @param gradientTarget what the input gradients differentiate (true-class logit or CE)

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Puts a step's inputs into its scope: op results join their first operand's manager (STACK.md).
+ * Puts a step's inputs into its scope: op results join their first operand's manager
+ * (docs/STACK.md, "Double backprop", item 5).
  */
 final class Scoped {
 

@@ -3,7 +3,7 @@ package io.igdstream.core.train;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** The training methods of PROTOCOL.md §1, by their command-line names. */
+/** The training methods of docs/PROTOCOL.md §1, by their command-line names. */
 public enum TrainingMethod {
   NAT("nat", false),
   PGDAT("pgdat", false),

@@ -70,7 +70,7 @@ class CorruptionsTest {
 
   @Test
   void constantsMatchTheProtocolTable() {
-    // Spot checks straight from PROTOCOL.md §2 (severity 1 and 5 of each column).
+    // Spot checks straight from docs/PROTOCOL.md §2 (severity 1 and 5 of each column).
     assertConstants("gaussian_noise", 0.04, 0.10, 0.08, 0.38);
     assertConstants("shot_noise", 500, 50, 60, 3);
     assertConstants("impulse_noise", 0.01, 0.07, 0.03, 0.27);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Gini of PROTOCOL.md §2: pure math, no engine. */
+/** Gini of docs/PROTOCOL.md §2: pure math, no engine. */
 class GiniTest {
 
   @Test

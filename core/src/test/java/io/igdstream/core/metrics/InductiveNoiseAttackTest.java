@@ -14,7 +14,9 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** INA of PROTOCOL.md §2: the pure perturbation, then the batched error count on a toy model. */
+/**
+ * INA of docs/PROTOCOL.md §2: the pure perturbation, then the batched error count on a toy model.
+ */
 class InductiveNoiseAttackTest {
 
   private static final int SIZE = 784; // 1×28×28

@@ -15,7 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * IOA of PROTOCOL.md §2: the squares and masks by hand, the search on a model with a known rule.
+ * IOA of docs/PROTOCOL.md §2: the squares and masks by hand, the search on a model with a known
+ * rule.
  */
 class InductiveOcclusionAttackTest {
 

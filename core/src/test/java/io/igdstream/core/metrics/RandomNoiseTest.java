@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** RN of PROTOCOL.md §2: pure Java, no engine. */
+/** RN of docs/PROTOCOL.md §2: pure Java, no engine. */
 class RandomNoiseTest {
 
   @Test

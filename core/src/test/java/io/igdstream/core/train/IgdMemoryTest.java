@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The double backprop leaves a reference cycle on every .grad it writes unless it is detached
- * (STACK.md): 30–80 MB per step. With the fix resident memory is flat. Surefire runs this class in
- * a JVM of its own (tag "memory") with a pinned, pre-touched heap and MALLOC_ARENA_MAX=2, so RSS
- * changes here are native memory. glibc's free pages are returned before each reading, as the
- * trainers do every 100 steps ({@link NativeMemory}): what remains is memory in use.
+ * (docs/STACK.md, "Double backprop", item 2): 30–80 MB per step. With the fix resident memory is
+ * flat. Surefire runs this class in a JVM of its own (tag "memory") with a pinned, pre-touched heap
+ * and MALLOC_ARENA_MAX=2, so RSS changes here are native memory. glibc's free pages are returned
+ * before each reading, as the trainers do every 100 steps ({@link NativeMemory}): what remains is
+ * memory in use.
  */
 @Tag("slow")
 @Tag("memory")

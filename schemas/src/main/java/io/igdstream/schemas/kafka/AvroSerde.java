@@ -15,7 +15,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>The igd-stream stages themselves consume raw bytes and decode inside the stream: a
  * deserializer that throws (as this one does on a bad record, with a {@link
  * io.igdstream.schemas.RecordDecodingException}) would fail the whole consumer instead of sending
- * one record to the dead-letter topic (STACK.md).
+ * one record to the dead-letter topic (docs/STACK.md, "Dead letters").
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 

@@ -12,7 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * A consumed record after decoding and validation: either its value or the {@link DeadLetter} that
  * says why it was rejected. Stages decode inside the stream (not in the Kafka deserializer), so one
- * bad record becomes a dead letter instead of failing the stream (STACK.md).
+ * bad record becomes a dead letter instead of failing the stream (docs/STACK.md, "Dead letters").
  */
 public record Decoded<T>(T value, DeadLetter deadLetter) {
 

@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * How every igd-stream role talks to Kafka ({@code igd.kafka} in reference.conf): the brokers and
  * the client settings that matter for throughput and large records. Keys and values are raw bytes
  * everywhere, so a record that cannot be decoded reaches the stream (and the dead-letter topic)
- * instead of failing the consumer (STACK.md).
+ * instead of failing the consumer (docs/STACK.md, "Dead letters").
  *
  * @param bootstrapServers host:port list
  * @param producerBatchBytes producer batch.size (the 16 KiB default sends each image alone)

@@ -10,12 +10,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * Cross-Kafka backpressure (DESIGN.md): Kafka decouples augment from the trainer, so augment reads
- * the trainer group's lag on {@code {ns}.train.adversarial} and waits while it is above a bound.
- * The lag is polled on a timer; {@link #whenOpen} completes at once below the bound, or when a
- * later poll sees it drop. A broker that does not answer keeps the gate as it was. Records still in
- * flight (one batch attacked, one in the producer) are not in the polled lag yet, so augment stops
- * within two batches above the bound.
+ * Cross-Kafka backpressure (docs/DESIGN.md "Data flow"): Kafka decouples augment from the trainer,
+ * so augment reads the trainer group's lag on {@code {ns}.train.adversarial} and waits while it is
+ * above a bound. The lag is polled on a timer; {@link #whenOpen} completes at once below the bound,
+ * or when a later poll sees it drop. A broker that does not answer keeps the gate as it was.
+ * Records still in flight (one batch attacked, one in the producer) are not in the polled lag yet,
+ * so augment stops within two batches above the bound.
  */
 public final class LagGate implements AutoCloseable {
 

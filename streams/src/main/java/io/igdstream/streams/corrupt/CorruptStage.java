@@ -40,7 +40,7 @@ import org.apache.pekko.kafka.javadsl.Producer;
 /**
  * The corrupt worker's Kafka wiring: test samples of {@code {ns}.samples} become every corruption ×
  * severity in {@code {ns}.test.corrupted} (key {@code source_id/corruption/severity}, UTF-8), at
- * least once (DESIGN.md "Delivery and recovery").
+ * least once (docs/DESIGN.md "Delivery and recovery").
  *
  * <p>Each source record becomes one envelope carrying its offset: the corrupted records of a test
  * sample ({@code multi}), the dead letter of a bad record for {@code {ns}.dlq} ({@code single}), or

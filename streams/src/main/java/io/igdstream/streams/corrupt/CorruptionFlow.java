@@ -24,7 +24,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 
 /**
  * The numerics of the corrupt stage, without Kafka: one test image in, every configured corruption
- * × severity out (PROTOCOL.md §2), in the order of {@link CorruptSettings#corruptions()} then
+ * × severity out (docs/PROTOCOL.md §2), in the order of {@link CorruptSettings#corruptions()} then
  * {@link CorruptSettings#severities()}.
  *
  * <p>Each output's random draws are seeded by {@code SampleSeeds.of(seed, hash(sample id),

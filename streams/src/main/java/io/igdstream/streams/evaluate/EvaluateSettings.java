@@ -127,14 +127,18 @@ public record EvaluateSettings(
 
   /**
    * PGD settings for images of a given channel count: steps from {@link #pgdSteps}, eps, alpha and
-   * random start from {@code igd.attack} (auto = PROTOCOL.md's defaults), as {@code igd eval} uses.
+   * random start from {@code igd.attack} (auto = the defaults of docs/PROTOCOL.md §1), as {@code
+   * igd eval} uses.
    */
   public IntFunction<PgdSettings> attack(Config root) {
     TrainSettings train = TrainSettings.fromConfig(root);
     return channels -> train.attack(channels, pgdSteps);
   }
 
-  /** PROTOCOL.md's PGD defaults ({@link PgdSettings#defaults}) with {@link #pgdSteps} steps. */
+  /**
+   * The PGD defaults of docs/PROTOCOL.md §1 ({@link PgdSettings#defaults}) with {@link #pgdSteps}
+   * steps.
+   */
   public IntFunction<PgdSettings> defaultAttack() {
     return channels -> PgdSettings.defaults(channels, pgdSteps);
   }

@@ -50,11 +50,11 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The evaluator (DESIGN.md "Data flow"): follows one model's snapshots and, for every k-th version
- * and every final one, runs the robustness suite on the test split and writes the report to {@code
- * {ns}.reports} keyed by {@link ReportRecords#key (model id, version)}, so re-evaluating a version
- * (after a restart, say) replaces its report in the compacted topic instead of adding one. The
- * gauges of {@link EvaluationMetrics} are set once the broker has acknowledged the record.
+ * The evaluator (docs/DESIGN.md "Data flow"): follows one model's snapshots and, for every k-th
+ * version and every final one, runs the robustness suite on the test split and writes the report to
+ * {@code {ns}.reports} keyed by {@link ReportRecords#key (model id, version)}, so re-evaluating a
+ * version (after a restart, say) replaces its report in the compacted topic instead of adding one.
+ * The gauges of {@link EvaluationMetrics} are set once the broker has acknowledged the record.
  *
  * <p>The stream: snapshot follower → (every k-th / final) → queue → conflate → {@code mapAsync(1)}
  * running the suite on the {@link GradientThread} → {@link Producer#flexiFlow} → metrics. The

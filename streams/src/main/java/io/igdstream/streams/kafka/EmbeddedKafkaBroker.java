@@ -161,7 +161,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  /** The broker configuration (STACK.md "Broker recipe"). */
+  /** The broker configuration (docs/STACK.md "Broker recipe"). */
   static Properties config(Path dir, int brokerPort, int controllerPort) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");

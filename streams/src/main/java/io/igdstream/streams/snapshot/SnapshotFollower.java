@@ -33,10 +33,10 @@ import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * Follows {@code {ns}.snapshots} and keeps the newest complete, verified snapshot of one model
- * loaded (DESIGN.md "Snapshots"). A snapshot is used only when its header and every chunk arrived
- * and the payload's SHA-256 matches; a chunk or header that cannot belong goes to the dead-letter
- * topic and the older model stays in use. The model lives on the {@link GradientThread}: the swap
- * and every use happen there, so nobody sees a closed model.
+ * loaded (docs/DESIGN.md "Data flow", Snapshots). A snapshot is used only when its header and every
+ * chunk arrived and the payload's SHA-256 matches; a chunk or header that cannot belong goes to the
+ * dead-letter topic and the older model stays in use. The model lives on the {@link
+ * GradientThread}: the swap and every use happen there, so nobody sees a closed model.
  */
 public final class SnapshotFollower implements AutoCloseable {
 
