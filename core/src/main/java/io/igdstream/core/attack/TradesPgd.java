@@ -15,6 +15,10 @@ public final class TradesPgd implements Attack {
   private final PgdSettings settings;
 
   public TradesPgd(PgdSettings settings) {
+    if (settings.norm() != Norm.LINF) {
+      throw new IllegalArgumentException(
+          "norm must be linf for trades-pgd, was " + settings.norm().key());
+    }
     this.settings = settings;
   }
 

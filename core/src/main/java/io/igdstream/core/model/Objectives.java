@@ -21,4 +21,14 @@ public final class Objectives {
   public static Objective klDivergence(NDArray cleanProbabilities) {
     return logits -> Losses.klDivergence(logits, cleanProbabilities).sum();
   }
+
+  /** Σ_i DLR(z_i, y_i): what untargeted APGD-DLR ascends (needs K ≥ 3). */
+  public static Objective dlr(NDArray labels) {
+    return logits -> Losses.dlr(logits, labels).sum();
+  }
+
+  /** Σ_i DLR_T(z_i, y_i, t_i): what APGD-T ascends for targets t (needs K ≥ 4). */
+  public static Objective dlrTargeted(NDArray labels, NDArray targets) {
+    return logits -> Losses.dlrTargeted(logits, labels, targets).sum();
+  }
 }
