@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.igdstream.core.model.GradientModel;
 import io.igdstream.core.model.Objective;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -156,7 +157,7 @@ public final class FabTargeted implements Attack {
     float[] current = randomStart == null ? origin.clone() : randomStart(origin, dim, randomStart);
     float[] adv = origin.clone();
     double[] best = new double[n];
-    java.util.Arrays.fill(best, NOT_FOUND);
+    Arrays.fill(best, NOT_FOUND);
     // +1 at the target, −1 at the true class: the objective's row weights.
     float[] selector = new float[n * classes];
     long[] rowLabels = new long[n];
@@ -325,7 +326,7 @@ public final class FabTargeted implements Attack {
     for (int c = 0; c < classes; c++) {
       order[c] = c;
     }
-    java.util.Arrays.sort(
+    Arrays.sort(
         order, (a, b) -> Float.compare(logits[row * classes + a], logits[row * classes + b]));
     return order[classes - k];
   }

@@ -143,12 +143,7 @@ class FabProjectionTest {
 
     @Override
     public String toString() {
-      return " t="
-          + java.util.Arrays.toString(t)
-          + " w="
-          + java.util.Arrays.toString(w)
-          + " b="
-          + b;
+      return " t=" + Arrays.toString(t) + " w=" + Arrays.toString(w) + " b=" + b;
     }
   }
 
