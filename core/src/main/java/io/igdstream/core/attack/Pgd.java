@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
  * Projected gradient descent (Madry et al. 2018, arXiv 1706.06083) on the cross-entropy, in the
  * norm of its {@link PgdSettings}. The model runs in inference mode; images (N, C, H, W) in [0, 1].
  *
- * <p>ℓ∞, as docs/PROTOCOL.md §1 states it: δ₀ ~ U(−ε, ε), then K times δ ← clip_[−ε,ε](δ + α·sign(∇_δ
- * CE(f(clip_[0,1](x + δ)), y))), and x_adv = clip_[0,1](x + δ).
+ * <p>ℓ∞, as docs/PROTOCOL.md §1 states it: δ₀ ~ U(−ε, ε), then K times δ ← clip_[−ε,ε](δ +
+ * α·sign(∇_δ CE(f(clip_[0,1](x + δ)), y))), and x_adv = clip_[0,1](x + δ).
  *
  * <p>ℓ2: δ₀ uniform in the ℓ2 ball of radius ε (direction u = g/‖g‖₂ with g ~ N(0, I) per image,
  * radius ε·U^{1/D} with U ~ U(0, 1) and D = C·H·W, so the density is uniform in volume), then δ₀ ←

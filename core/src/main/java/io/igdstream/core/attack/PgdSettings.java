@@ -42,7 +42,9 @@ public record PgdSettings(double eps, double alpha, int steps, boolean randomSta
     this(eps, alpha, steps, randomStart, Norm.LINF);
   }
 
-  /** docs/PROTOCOL.md's ℓ∞ defaults: grey 28×28 data ε = 0.1, α = 0.01; RGB ε = 8/255, α = 2/255. */
+  /**
+   * docs/PROTOCOL.md's ℓ∞ defaults: grey 28×28 data ε = 0.1, α = 0.01; RGB ε = 8/255, α = 2/255.
+   */
   public static PgdSettings defaults(int channels, int steps) {
     return channels == 1
         ? new PgdSettings(0.1, 0.01, steps, true)
