@@ -1,5 +1,6 @@
 package io.igdstream.core.eval;
 
+import io.igdstream.core.attack.AutoAttackResult;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,8 @@ import java.util.Map;
  * @param ioaWhite the same with fill 1.0
  * @param corruptions error rate per corruption name and severity 1–5
  * @param saliencyExamples a few channel-averaged |saliency| maps (H·W each), for the picture grid
+ * @param autoAttack the AutoAttack run (its own points: the first {@code limit} test images), or
+ *     null when not run
  */
 public record ModelResult(
     String modelId,
@@ -38,7 +41,71 @@ public record ModelResult(
     Double ioaGrey,
     Double ioaWhite,
     Map<String, Map<Integer, Double>> corruptions,
-    List<float[]> saliencyExamples) {
+    List<float[]> saliencyExamples,
+    AutoAttackResult autoAttack) {
+
+  /** A result without an AutoAttack run. */
+  public ModelResult(
+      String modelId,
+      long snapshotVersion,
+      String architecture,
+      String method,
+      double cleanAccuracy,
+      Double pgd20Accuracy,
+      Double giniPixel,
+      Double giniRegional,
+      double[] giniPixelSamples,
+      double[] giniRegionalSamples,
+      Map<Double, Double> inaAdd,
+      Map<Double, Double> inaReplace,
+      Map<Double, Double> rn,
+      Double ioaGrey,
+      Double ioaWhite,
+      Map<String, Map<Integer, Double>> corruptions,
+      List<float[]> saliencyExamples) {
+    this(
+        modelId,
+        snapshotVersion,
+        architecture,
+        method,
+        cleanAccuracy,
+        pgd20Accuracy,
+        giniPixel,
+        giniRegional,
+        giniPixelSamples,
+        giniRegionalSamples,
+        inaAdd,
+        inaReplace,
+        rn,
+        ioaGrey,
+        ioaWhite,
+        corruptions,
+        saliencyExamples,
+        null);
+  }
+
+  /** This result with {@code run} as its AutoAttack result. */
+  public ModelResult withAutoAttack(AutoAttackResult run) {
+    return new ModelResult(
+        modelId,
+        snapshotVersion,
+        architecture,
+        method,
+        cleanAccuracy,
+        pgd20Accuracy,
+        giniPixel,
+        giniRegional,
+        giniPixelSamples,
+        giniRegionalSamples,
+        inaAdd,
+        inaReplace,
+        rn,
+        ioaGrey,
+        ioaWhite,
+        corruptions,
+        saliencyExamples,
+        run);
+  }
 
   /** Mean error over the severities of one corruption. */
   public double corruptionMean(String name) {

@@ -2,6 +2,8 @@ package io.igdstream.core.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.igdstream.core.attack.AutoAttack;
+import io.igdstream.core.attack.AutoAttackResult;
 import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.corruption.ConstantSet;
@@ -38,14 +40,26 @@ public final class RobustnessSuite {
    * @param batchSize images per forward batch
    * @param pgd the PGD-20 settings
    * @param examples how many saliency maps per model to keep for the picture
+   * @param autoAttack how the {@code autoattack} test runs
    */
   public record Settings(
-      Set<SuiteTest> tests, int batchSize, long seed, PgdSettings pgd, int examples) {
+      Set<SuiteTest> tests,
+      int batchSize,
+      long seed,
+      PgdSettings pgd,
+      int examples,
+      AutoAttackSettings autoAttack) {
     public Settings {
       if (batchSize < 1) {
         throw new IllegalArgumentException("eval batch-size must be >= 1, was " + batchSize);
       }
       tests = Set.copyOf(tests);
+      Objects.requireNonNull(autoAttack, "autoAttack");
+    }
+
+    /** Settings whose {@code autoattack} test, if chosen, is the standard one. */
+    public Settings(Set<SuiteTest> tests, int batchSize, long seed, PgdSettings pgd, int examples) {
+      this(tests, batchSize, seed, pgd, examples, AutoAttackSettings.standard());
     }
   }
 
@@ -130,24 +144,40 @@ public final class RobustnessSuite {
       throw new IllegalArgumentException(
           "the joint-correct subset is empty: no test image is classified correctly by every model");
     }
+    AutoAttackResult[] autoAttacks = new AutoAttackResult[entries.size()];
+    if (settings.tests().contains(SuiteTest.AUTOATTACK)) {
+      for (int m = 0; m < entries.size(); m++) {
+        long t0 = System.nanoTime();
+        autoAttacks[m] = autoAttack(entries.get(m).model(), test, progress);
+        add(seconds, "autoattack", t0);
+      }
+    }
     List<ModelResult> results = new ArrayList<>();
     for (int m = 0; m < entries.size(); m++) {
       results.add(
           subsetTests(
-              entries.get(m),
-              test,
-              subset,
-              accuracy(correct[m]),
-              robust[m],
-              seconds,
-              progress,
-              corrupted));
+                  entries.get(m),
+                  test,
+                  subset,
+                  accuracy(correct[m]),
+                  robust[m],
+                  seconds,
+                  progress,
+                  corrupted)
+              .withAutoAttack(autoAttacks[m]));
     }
     Map<String, Object> used = new LinkedHashMap<>();
     used.put("tests", settings.tests().stream().map(SuiteTest::id).sorted().toList());
     used.put("pgd_eps", settings.pgd().eps());
     used.put("pgd_alpha", settings.pgd().alpha());
     used.put("pgd_steps", settings.pgd().steps());
+    if (settings.tests().contains(SuiteTest.AUTOATTACK)) {
+      AutoAttackSettings aa = settings.autoAttack();
+      used.put("autoattack_version", aa.version().key());
+      used.put("autoattack_norm", aa.norm().key());
+      used.put("autoattack_eps", aa.epsFor(test.channels()));
+      used.put("autoattack_points", aa.pointsOf(n));
+    }
     used.put("ina_fractions", InductiveNoiseAttack.DEFAULT_FRACTIONS);
     used.put("rn_fractions", RandomNoise.DEFAULT_FRACTIONS);
     used.put("ioa_locations", InductiveOcclusionAttack.DEFAULT_LOCATIONS);
@@ -325,9 +355,37 @@ public final class RobustnessSuite {
         examples);
   }
 
-  /** Whether any test runs on the joint-correct subset (all but clean and PGD). */
+  /** Whether any test runs on the joint-correct subset (all but clean, PGD and AutoAttack). */
   private static boolean needsSubset(Set<SuiteTest> tests) {
-    return tests.stream().anyMatch(t -> t != SuiteTest.CLEAN && t != SuiteTest.PGD);
+    return tests.stream()
+        .anyMatch(t -> t != SuiteTest.CLEAN && t != SuiteTest.PGD && t != SuiteTest.AUTOATTACK);
+  }
+
+  /**
+   * AutoAttack on the first {@code limit} test images, as one array: the ensemble batches and seeds
+   * itself as the reference does. Progress is reported per member ({@code autoattack apgd-ce}, …).
+   */
+  private AutoAttackResult autoAttack(Classifier model, Dataset test, Progress progress) {
+    AutoAttackSettings aa = settings.autoAttack();
+    int points = aa.pointsOf(test.size());
+    int size = test.imageSize();
+    float[] pixels = new float[points * size];
+    long[] labels = new long[points];
+    for (int i = 0; i < points; i++) {
+      test.copyImage(i, pixels, i * size);
+      labels[i] = test.labels()[i];
+    }
+    AutoAttack ensemble =
+        aa.version()
+            .ensemble(aa.norm(), aa.epsFor(test.channels()), test.classCount(), aa.batchSize());
+    try (NDManager scope = model.manager().newSubManager()) {
+      return ensemble.run(
+          model,
+          model.images(scope, pixels, points),
+          scope.create(labels),
+          settings.seed(),
+          (member, done, total) -> progress.update("autoattack " + member, done, total));
+    }
   }
 
   private boolean[] cleanHits(Classifier model, Dataset test, Progress progress) {

@@ -13,7 +13,8 @@ public enum SuiteTest {
   INA("ina"),
   RN("rn"),
   IOA("ioa"),
-  CORRUPTIONS("corruptions");
+  CORRUPTIONS("corruptions"),
+  AUTOATTACK("autoattack");
 
   private final String id;
 
