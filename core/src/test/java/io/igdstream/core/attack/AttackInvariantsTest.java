@@ -50,7 +50,9 @@ class AttackInvariantsTest {
         new Fgsm(EPS),
         new Pgd(new PgdSettings(EPS, 0.01, 10, true)),
         new Pgd(new PgdSettings(EPS, 0.025, 5, false)),
-        new TradesPgd(new PgdSettings(EPS, 0.01, 10, true)));
+        new TradesPgd(new PgdSettings(EPS, 0.01, 10, true)),
+        // forward-only; its l2 variant's invariants are in SquareAttackTest (this file checks l∞)
+        new Square(new SquareSettings(Norm.LINF, EPS, 20, 0.8, 1)));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -148,6 +148,27 @@ class SquareAttackTest {
 
   @ParameterizedTest
   @EnumSource(Norm.class)
+  void anImageNeverFooledCostsOneCheckPlusStartQueriesAndCheckPerRestartAndComesBackAsX(Norm norm) {
+    try (NDManager m = data.newSubManager()) {
+      int n = 3;
+      int queries = 7;
+      int restarts = 2;
+      NDArray grey = m.full(new Shape(n, 1, 8, 8), 0.5f);
+      NDArray labels = m.zeros(new Shape(n), ai.djl.ndarray.types.DataType.INT64);
+      // the ball has radius 0.1, the model's margin stays >= 0.2 − 0.1 > 0 inside it
+      SquareModels.Counting counting =
+          new SquareModels.Counting(new SquareModels.DistanceFromGrey(norm, 0.2), null, n, 0);
+      NDArray adv =
+          new Square(new SquareSettings(norm, 0.1, queries, 0.8, restarts))
+              .perturb(counting, grey, labels, 1);
+      assertEquals(1 + restarts * (1 + queries + 1), counting.calls);
+      assertEquals(n * counting.calls, counting.totalRows);
+      assertArrayEquals(grey.toFloatArray(), adv.toFloatArray());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Norm.class)
   void staysInTheBallAndTheBoxAndOnlyReturnsSuccessesOrX(Norm norm) {
     SquareSettings settings = settings(norm, 50);
     try (NDManager m = data.newSubManager()) {
