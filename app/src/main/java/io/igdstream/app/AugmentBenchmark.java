@@ -1,6 +1,8 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.Progress;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;

@@ -1,6 +1,7 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.TopicNames;

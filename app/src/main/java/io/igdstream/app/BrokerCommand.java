@@ -1,5 +1,6 @@
 package io.igdstream.app;
 
+import io.igdstream.app.console.Log;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.kafka.TopicAdmin;

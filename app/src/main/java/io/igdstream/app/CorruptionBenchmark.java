@@ -1,5 +1,6 @@
 package io.igdstream.app;
 
+import io.igdstream.app.report.Json;
 import io.igdstream.core.corruption.ConstantSet;
 import io.igdstream.core.corruption.Corruption;
 import io.igdstream.core.corruption.Corruptions;

@@ -1,5 +1,6 @@
 package io.igdstream.app;
 
+import io.igdstream.app.console.Log;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.core.data.Datasets;
 import io.igdstream.core.data.DebianDatasetPackage;

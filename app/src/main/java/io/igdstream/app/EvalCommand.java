@@ -1,5 +1,7 @@
 package io.igdstream.app;
 
+import io.igdstream.app.console.Log;
+import io.igdstream.app.report.ReportFiles;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;

@@ -1,6 +1,8 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.report.ReportFiles;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;

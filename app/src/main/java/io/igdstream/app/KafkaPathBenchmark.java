@@ -3,6 +3,8 @@ package io.igdstream.app;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.Progress;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;

@@ -2,6 +2,7 @@ package io.igdstream.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.igdstream.app.console.Log;
 import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.model.Architecture;

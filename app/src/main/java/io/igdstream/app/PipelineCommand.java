@@ -1,6 +1,10 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.Progress;
+import io.igdstream.app.console.TrainingProgress;
+import io.igdstream.app.report.ReportFiles;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.core.eval.ModelResult;

@@ -1,6 +1,7 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
 import io.igdstream.core.data.Augmentation;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Classifier;

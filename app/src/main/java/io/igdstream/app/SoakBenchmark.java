@@ -2,6 +2,9 @@ package io.igdstream.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.Progress;
+import io.igdstream.app.report.Plots;
 import io.igdstream.core.attack.Pgd;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;

@@ -1,6 +1,8 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.TrainingProgress;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
@@ -188,7 +190,7 @@ final class TrainCommand implements Callable<Integer> {
                     Double.isNaN(rate) || rate <= 0
                         ? "?"
                         : String.format(Locale.ROOT, "%.1f min", (total - p.trained()) / rate / 60),
-                    TrainLocalCommand.terms(p.terms()),
+                    TrainingProgress.terms(p.terms()),
                     p.learningRate(),
                     p.duplicates(),
                     p.stale(),

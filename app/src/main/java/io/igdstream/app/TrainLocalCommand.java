@@ -1,6 +1,10 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.Progress;
+import io.igdstream.app.console.TrainingProgress;
+import io.igdstream.app.report.Json;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.core.eval.ModelResult;
@@ -12,7 +16,6 @@ import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.train.LocalTrainer;
-import io.igdstream.core.train.StepTerms;
 import io.igdstream.core.train.TrainSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -208,18 +211,6 @@ final class TrainLocalCommand implements Callable<Integer> {
       trainSeconds = trainer.trainSeconds();
       return student;
     }
-  }
-
-  static String terms(StepTerms t) {
-    StringBuilder s =
-        new StringBuilder(String.format(Locale.ROOT, "loss %.4f ce %.4f", t.total(), t.ce()));
-    if (!Double.isNaN(t.cos())) {
-      s.append(String.format(Locale.ROOT, " cos %.4f", t.cos()));
-    }
-    if (!Double.isNaN(t.kl())) {
-      s.append(String.format(Locale.ROOT, " kl %.4f", t.kl()));
-    }
-    return s.toString();
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,13 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** JSON files people and scripts read (pretty-printed). */
-final class Json {
+public final class Json {
 
-  static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Json() {}
 
-  static String write(Object value) {
+  public static String write(Object value) {
     try {
       return new ObjectMapper().writeValueAsString(value);
     } catch (JsonProcessingException e) {
@@ -23,7 +24,7 @@ final class Json {
     }
   }
 
-  static void writeFile(Path file, Object value) {
+  public static void writeFile(Path file, Object value) {
     try {
       Files.writeString(file, MAPPER.writeValueAsString(value) + "\n");
     } catch (IOException e) {

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -27,7 +27,7 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /** PNG charts of reports (JFreeChart, headless), one series per model. */
-final class Plots {
+public final class Plots {
 
   private static final int WIDTH = 900;
   private static final int HEIGHT = 560;
@@ -48,7 +48,7 @@ final class Plots {
    * Lines y(x) per series with a labelled vertical marker at {@code markerX} (e.g. the end of a
    * warm-up) and a y axis fitted to the data rather than starting at zero.
    */
-  static void linesWithMarker(
+  public static void linesWithMarker(
       Path file,
       String title,
       String xLabel,

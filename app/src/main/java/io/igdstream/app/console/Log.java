@@ -1,24 +1,24 @@
-package io.igdstream.app;
+package io.igdstream.app.console;
 
 import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 
 /** Timestamped status lines on standard error, so standard output stays for results. */
-final class Log {
+public final class Log {
 
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
   private final PrintStream out;
 
-  Log(PrintStream out) {
+  public Log(PrintStream out) {
     this.out = out;
   }
 
-  static Log stderr() {
+  public static Log stderr() {
     return new Log(System.err);
   }
 
-  void info(String message) {
+  public void info(String message) {
     out.println("[" + LocalTime.now().format(TIME) + "] " + message);
     out.flush();
   }

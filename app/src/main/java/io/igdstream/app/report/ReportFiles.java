@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.report;
 
 import io.igdstream.core.corruption.Corruptions;
 import io.igdstream.core.eval.ModelResult;
@@ -20,11 +20,11 @@ import java.util.function.Function;
  * ioa_white and the corruption names), report.md (one table per test, models side by side, each
  * model's error change relative to the first in %) and PNG plots.
  */
-final class ReportFiles {
+public final class ReportFiles {
 
   private ReportFiles() {}
 
-  static void writeAll(RobustnessReport report, Path dir) {
+  public static void writeAll(RobustnessReport report, Path dir) {
     Json.writeFile(dir.resolve("report.json"), json(report));
     try {
       Files.writeString(dir.resolve("report.md"), markdown(report));

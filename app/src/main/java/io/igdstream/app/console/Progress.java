@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.console;
 
 import java.time.Duration;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
@@ -10,7 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Progress of long work with rate and ETA: a live bar on a terminal, a line every 15 s otherwise
  * (logs, CI), both drawn by the progressbar library.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
 
   private final ProgressBar bar;
 
@@ -18,7 +18,7 @@ final class Progress implements AutoCloseable {
     this.bar = bar;
   }
 
-  static Progress start(String task, long total, long done, String unit, Log log) {
+  public static Progress start(String task, long total, long done, String unit, Log log) {
     ProgressBarBuilder builder =
         new ProgressBarBuilder()
             .setTaskName(task)
@@ -38,7 +38,7 @@ final class Progress implements AutoCloseable {
     return new Progress(builder.build());
   }
 
-  void stepTo(long done, String message) {
+  public void stepTo(long done, String message) {
     bar.stepTo(done);
     bar.setExtraMessage(message.isEmpty() ? "" : "  " + message);
   }

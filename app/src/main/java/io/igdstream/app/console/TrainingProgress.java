@@ -1,16 +1,17 @@
-package io.igdstream.app;
+package io.igdstream.app.console;
 
 import io.igdstream.core.train.LocalTrainer;
+import io.igdstream.core.train.StepTerms;
 import java.util.Locale;
 
 /** A progress bar (rate, ETA) and log lines for an in-process training run. */
-final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
+public final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
 
   private final String task;
   private final Log log;
   private Progress bar;
 
-  TrainingProgress(String task, Log log) {
+  public TrainingProgress(String task, Log log) {
     this.task = task;
     this.log = log;
   }
@@ -29,7 +30,7 @@ final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
             "epoch %d/%d %s lr %.3g",
             p.epoch() + 1,
             p.epochs(),
-            TrainLocalCommand.terms(p.terms()),
+            terms(p.terms()),
             p.learningRate()));
   }
 
@@ -48,5 +49,18 @@ final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
     if (bar != null) {
       bar.close();
     }
+  }
+
+  /** The loss terms of a step, for a progress line. */
+  public static String terms(StepTerms t) {
+    StringBuilder s =
+        new StringBuilder(String.format(Locale.ROOT, "loss %.4f ce %.4f", t.total(), t.ce()));
+    if (!Double.isNaN(t.cos())) {
+      s.append(String.format(Locale.ROOT, " cos %.4f", t.cos()));
+    }
+    if (!Double.isNaN(t.kl())) {
+      s.append(String.format(Locale.ROOT, " kl %.4f", t.kl()));
+    }
+    return s.toString();
   }
 }
