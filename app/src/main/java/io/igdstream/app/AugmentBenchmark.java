@@ -3,6 +3,7 @@ package io.igdstream.app;
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.console.Progress;
+import io.igdstream.app.roles.AugmentRole;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
@@ -153,7 +154,7 @@ final class AugmentBenchmark implements Callable<Integer> {
     double inProcessMedianMs;
     List<Run> runs = new ArrayList<>();
     try {
-      double[] ms = inProcess(Roles.examples(teacher, config), snapshot, batch);
+      double[] ms = inProcess(AugmentRole.examples(teacher, config), snapshot, batch);
       inProcess = batches * batch / (Arrays.stream(ms).sum() / 1e3);
       inProcessMedianMs = Benchmarks.median(ms);
       log.info(String.format(Locale.ROOT, "augment in process: %.1f samples/s", inProcess));

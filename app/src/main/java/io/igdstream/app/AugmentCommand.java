@@ -2,6 +2,11 @@ package io.igdstream.app;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
+import io.igdstream.app.roles.ActorSystems;
+import io.igdstream.app.roles.AugmentRole;
+import io.igdstream.app.roles.MetricsServer;
+import io.igdstream.app.roles.TeacherModel;
+import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.TopicNames;
@@ -9,6 +14,7 @@ import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AugmentStage;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -67,22 +73,23 @@ final class AugmentCommand implements Callable<Integer> {
     Config config = stream.config(overrides);
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
-    Classifier teacherModel = Roles.loadTeacher(teacher);
+    if (!Files.isRegularFile(teacher)) {
+      throw new BadInputException("--teacher " + teacher + " does not exist");
+    }
+    Classifier teacherModel = TeacherModel.load(teacher);
     ActorSystem system = null;
     try (MetricsServer metrics = stream.metricsServer()) {
-      Roles.ensureTopics(kafka, config, topics);
+      TopicSetup.ensure(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
-      system = Roles.actorSystem(config);
-      try (SnapshotFollower follower =
-          SnapshotFollower.start(
-              kafka, topics, config.getString("igd.trainer.model-id"), "augment", streamMetrics)) {
+      system = ActorSystems.start(config);
+      try (SnapshotFollower follower = AugmentRole.follower(kafka, topics, config, streamMetrics)) {
         log.info(
             "augment: waiting for the first snapshot of "
                 + config.getString("igd.trainer.model-id")
                 + " on "
                 + topics.snapshots());
         AugmentStage stage =
-            Roles.startAugment(
+            AugmentRole.start(
                 system, kafka, topics, config, teacherModel, follower, streamMetrics, log);
         // Ctrl-C / SIGTERM: drain (commit what was produced) before the JVM exits
         Runtime.getRuntime()
@@ -123,7 +130,7 @@ final class AugmentCommand implements Callable<Integer> {
       }
     } finally {
       if (system != null) {
-        Roles.terminate(system);
+        ActorSystems.stop(system);
       }
       GradientThread.shared()
           .call(

@@ -2,6 +2,7 @@ package io.igdstream.app;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
+import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
@@ -77,7 +78,7 @@ final class BenchBroker implements AutoCloseable {
   /** The six topics of {@code prefix}, created and ready to take records. */
   TopicNames topics(String prefix) throws InterruptedException {
     TopicNames topics = new TopicNames(prefix);
-    Roles.ensureTopics(kafka, config, topics);
+    TopicSetup.ensure(kafka, config, topics);
     return topics;
   }
 

@@ -2,6 +2,10 @@ package io.igdstream.app;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
+import io.igdstream.app.roles.ActorSystems;
+import io.igdstream.app.roles.CorruptRole;
+import io.igdstream.app.roles.MetricsServer;
+import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.corrupt.CorruptSettings;
@@ -47,13 +51,13 @@ final class CorruptCommand implements Callable<Integer> {
     try (MetricsServer metrics = stream.metricsServer();
         Admin admin =
             Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
-      Roles.ensureTopics(kafka, config, topics);
+      TopicSetup.ensure(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
-      ActorSystem system = Roles.actorSystem(config);
+      ActorSystem system = ActorSystems.start(config);
       try {
         var end = GroupOffsets.endOffsets(admin, topics.samples());
         String group = topics.prefix() + "." + settings.group();
-        var control = CorruptStage.run(system, kafka, topics, settings, streamMetrics);
+        var control = CorruptRole.start(system, kafka, topics, config, streamMetrics);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "igd-corrupt-stop"));
         log.info(
@@ -80,7 +84,7 @@ final class CorruptCommand implements Callable<Integer> {
             .toCompletableFuture()
             .get(60, TimeUnit.SECONDS);
       } finally {
-        Roles.terminate(system);
+        ActorSystems.stop(system);
       }
     }
     return 0;

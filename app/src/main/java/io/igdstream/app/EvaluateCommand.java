@@ -3,12 +3,15 @@ package io.igdstream.app;
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.report.ReportFiles;
+import io.igdstream.app.roles.ActorSystems;
+import io.igdstream.app.roles.EvaluatorRole;
+import io.igdstream.app.roles.MetricsServer;
+import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
 import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
-import io.igdstream.streams.evaluate.EvaluationMetrics;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,20 +78,18 @@ final class EvaluateCommand implements Callable<Integer> {
     TopicNames topics = stream.topics();
     String modelId = config.getString("igd.trainer.model-id");
     try (MetricsServer metrics = stream.metricsServer()) {
-      Roles.ensureTopics(kafka, config, topics);
-      ActorSystem system = Roles.actorSystem(config);
+      TopicSetup.ensure(kafka, config, topics);
+      ActorSystem system = ActorSystems.start(config);
       try {
         EvaluateStage stage =
-            EvaluateStage.start(
+            EvaluatorRole.start(
                 system,
                 kafka,
                 topics,
-                modelId,
-                settings,
-                settings.attack(config),
+                config,
                 new StreamMetrics(metrics.registry()),
-                new EvaluationMetrics(metrics.registry()),
-                log::info);
+                metrics.registry(),
+                log);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "igd-evaluate-stop"));
         log.info(
@@ -112,7 +113,7 @@ final class EvaluateCommand implements Callable<Integer> {
           log.info("wrote the report of snapshot v" + last.get().version() + " to " + out);
         }
       } finally {
-        Roles.terminate(system);
+        ActorSystems.stop(system);
       }
     }
     return 0;

@@ -2,16 +2,15 @@ package io.igdstream.app;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
+import io.igdstream.app.roles.IngestRole;
+import io.igdstream.app.roles.MetricsServer;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
-import io.igdstream.streams.ingest.SampleIngest;
 import io.igdstream.streams.metrics.StreamMetrics;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.pekko.actor.ActorSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,7 +47,7 @@ final class IngestCommand implements Callable<Integer> {
     TopicNames topics = stream.topics();
     DatasetSplits splits = data.load(log);
     try (MetricsServer metrics = stream.metricsServer()) {
-      run(
+      IngestRole.run(
           kafka,
           config,
           topics,
@@ -69,39 +68,5 @@ final class IngestCommand implements Callable<Integer> {
 
   static Dataset limit(Dataset data, Integer n) {
     return n == null ? data : n == 0 ? null : data.limit(Math.min(n, data.size()));
-  }
-
-  /** Creates the topics and ingests; shared with the pipeline. */
-  static SampleIngest.Result run(
-      KafkaSettings kafka,
-      Config config,
-      TopicNames topics,
-      String dataset,
-      Dataset train,
-      Dataset test,
-      StreamMetrics metrics,
-      Log log)
-      throws Exception {
-    Roles.ensureTopics(kafka, config, topics);
-    ActorSystem system = Roles.actorSystem(config);
-    try {
-      long t0 = System.nanoTime();
-      SampleIngest.Result r =
-          SampleIngest.run(system, kafka, topics, dataset, train, test, metrics, n -> {});
-      double s = (System.nanoTime() - t0) / 1e9;
-      log.info(
-          String.format(
-              Locale.ROOT,
-              "ingest %s -> %s: %d written, %d already there, %.1f s (%.0f rec/s)",
-              dataset,
-              topics.samples(),
-              r.written(),
-              r.skipped(),
-              s,
-              r.written() / Math.max(s, 1e-9)));
-      return r;
-    } finally {
-      Roles.terminate(system);
-    }
   }
 }

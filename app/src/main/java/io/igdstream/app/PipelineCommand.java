@@ -5,6 +5,14 @@ import io.igdstream.app.console.Log;
 import io.igdstream.app.console.Progress;
 import io.igdstream.app.console.TrainingProgress;
 import io.igdstream.app.report.ReportFiles;
+import io.igdstream.app.roles.ActorSystems;
+import io.igdstream.app.roles.AugmentRole;
+import io.igdstream.app.roles.CorruptRole;
+import io.igdstream.app.roles.EvaluatorRole;
+import io.igdstream.app.roles.IngestRole;
+import io.igdstream.app.roles.MetricsServer;
+import io.igdstream.app.roles.TeacherModel;
+import io.igdstream.app.roles.TrainerRole;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.core.eval.ModelResult;
@@ -22,11 +30,9 @@ import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AugmentStage;
 import io.igdstream.streams.corrupt.CorruptSettings;
-import io.igdstream.streams.corrupt.CorruptStage;
 import io.igdstream.streams.evaluate.EvaluateSettings;
 import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
-import io.igdstream.streams.evaluate.EvaluationMetrics;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
@@ -164,7 +170,7 @@ final class PipelineCommand implements Callable<Integer> {
     overrides.put("igd.evaluate.test-limit", testN);
     Config config = stream.config(overrides);
     EvaluateSettings evaluateSettings = EvaluateSettings.fromConfig(config);
-    CorruptSettings corruptSettings = CorruptSettings.fromConfig(config);
+    CorruptSettings.fromConfig(config); // validated before any work
     TrainSettings igdSettings = TrainSettings.fromConfig(config);
     if (teacher != null && !Files.isRegularFile(teacher)) {
       throw new BadInputException("--teacher " + teacher + " does not exist");
@@ -208,41 +214,31 @@ final class PipelineCommand implements Callable<Integer> {
               igdEpochs,
               topics.prefix()));
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
-      IngestCommand.run(
-          kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
+      IngestRole.run(kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
 
       Classifier teacherModel =
           teacher != null
-              ? Roles.loadTeacher(teacher)
+              ? TeacherModel.load(teacher)
               : trainTeacher(config, architecture, train, natEpochs, log);
-      ActorSystem system = Roles.actorSystem(config);
+      ActorSystem system = ActorSystems.start(config);
       List<AutoCloseable> running = new ArrayList<>();
       try {
         String modelId = config.getString("igd.trainer.model-id");
         SnapshotFollower augmentFollower =
-            SnapshotFollower.start(kafkaSettings, topics, modelId, "augment", streamMetrics);
+            AugmentRole.follower(kafkaSettings, topics, config, streamMetrics);
         running.add(augmentFollower);
-        var corrupt =
-            CorruptStage.run(system, kafkaSettings, topics, corruptSettings, streamMetrics);
+        var corrupt = CorruptRole.start(system, kafkaSettings, topics, config, streamMetrics);
         running.add(
             () -> corrupt.drainAndShutdown(system.dispatcher()).toCompletableFuture().get());
         EvaluateStage evaluate =
-            EvaluateStage.start(
-                system,
-                kafkaSettings,
-                topics,
-                modelId,
-                evaluateSettings,
-                evaluateSettings.attack(config),
-                streamMetrics,
-                new EvaluationMetrics(metrics.registry()),
-                log::info);
+            EvaluatorRole.start(
+                system, kafkaSettings, topics, config, streamMetrics, metrics.registry(), log);
         running.add(() -> evaluate.stop().toCompletableFuture().get());
 
         TrainingSplit split =
             TrainingSplit.read(kafkaSettings, topics.samples(), Duration.ofMinutes(5));
         KafkaTrainer trainer =
-            TrainCommand.create(
+            TrainerRole.create(
                 config,
                 kafkaSettings,
                 topics,
@@ -266,7 +262,7 @@ final class PipelineCommand implements Callable<Integer> {
         trainerThread.setDaemon(true);
         trainerThread.start();
         AugmentStage augment =
-            Roles.startAugment(
+            AugmentRole.start(
                 system,
                 kafkaSettings,
                 topics,
@@ -301,7 +297,7 @@ final class PipelineCommand implements Callable<Integer> {
         log.info("trainer done: " + trainer.result());
         augment.stop();
         augment.done().toCompletableFuture().get();
-        TrainCommand.save(student, out.resolve("model.safetensors"), split, log);
+        TrainerRole.save(student, out.resolve("model.safetensors"), split, log);
         long finalVersion = trainer.result().version();
         log.info("waiting for the evaluator's report of the final snapshot v" + finalVersion);
         Evaluation last = evaluate.report(finalVersion).get();
@@ -345,7 +341,7 @@ final class PipelineCommand implements Callable<Integer> {
         for (int i = running.size() - 1; i >= 0; i--) {
           running.get(i).close();
         }
-        Roles.terminate(system);
+        ActorSystems.stop(system);
         GradientThread.shared()
             .call(
                 () -> {
@@ -386,7 +382,7 @@ final class PipelineCommand implements Callable<Integer> {
     Path file = dir.resolve("model.safetensors");
     if (Files.isRegularFile(file)) {
       log.info("teacher: using " + file);
-      return Roles.loadTeacher(file);
+      return TeacherModel.load(file);
     }
     Map<String, Object> natOverrides = new LinkedHashMap<>();
     natOverrides.put("igd.train.method", TrainingMethod.NAT.id());

@@ -1,8 +1,10 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.roles.MetricsServer;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,7 +54,18 @@ final class StreamOptions {
 
   /** The role's metrics endpoint (and registry) as the options ask. */
   MetricsServer metricsServer() {
-    return MetricsServer.start(metricsHost, metricsPort);
+    try {
+      return MetricsServer.start(metricsHost, metricsPort);
+    } catch (UncheckedIOException e) {
+      throw new BadInputException(
+          "--metrics-port "
+              + metricsPort
+              + " on --metrics-host "
+              + metricsHost
+              + ": cannot serve metrics there ("
+              + e.getCause().getMessage()
+              + "); pick another port, or -1 for none");
+    }
   }
 
   /** Validated topic names. */
