@@ -1,6 +1,9 @@
 package io.igdstream.app;
 
 import com.typesafe.config.Config;
+import io.igdstream.app.cli.BadInputException;
+import io.igdstream.app.cli.OutputDirectory;
+import io.igdstream.app.cli.Settings;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.console.Progress;
 import io.igdstream.app.roles.AugmentRole;

@@ -3,6 +3,7 @@ package io.igdstream.app;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.igdstream.app.cli.OutputDirectory;
 import io.igdstream.app.report.Json;
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.model.Classifier;

@@ -1,5 +1,7 @@
 package io.igdstream.app;
 
+import io.igdstream.app.cli.BadInputException;
+import io.igdstream.app.cli.OutputDirectory;
 import io.igdstream.app.report.Json;
 import io.igdstream.core.corruption.ConstantSet;
 import io.igdstream.core.corruption.Corruption;

@@ -1,5 +1,17 @@
 package io.igdstream.app;
 
+import io.igdstream.app.cli.AugmentCommand;
+import io.igdstream.app.cli.BadInputException;
+import io.igdstream.app.cli.BrokerCommand;
+import io.igdstream.app.cli.CorruptCommand;
+import io.igdstream.app.cli.EvalCommand;
+import io.igdstream.app.cli.EvaluateCommand;
+import io.igdstream.app.cli.ExitCode;
+import io.igdstream.app.cli.ExportCommand;
+import io.igdstream.app.cli.IngestCommand;
+import io.igdstream.app.cli.PipelineCommand;
+import io.igdstream.app.cli.TrainCommand;
+import io.igdstream.app.cli.TrainLocalCommand;
 import io.igdstream.core.data.DatasetException;
 import io.igdstream.core.io.CheckpointException;
 import java.io.UncheckedIOException;
@@ -28,9 +40,6 @@ import picocli.CommandLine.Command;
     })
 public final class IgdCommand implements Runnable {
 
-  /** Exit code for bad input: options, files, data. */
-  public static final int BAD_INPUT = 2;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -51,7 +60,7 @@ public final class IgdCommand implements Runnable {
             commandLine
                 .getErr()
                 .println("igd " + commandLine.getCommandName() + ": " + oneLine(e.getMessage()));
-            return BAD_INPUT;
+            return ExitCode.BAD_INPUT;
           }
           throw e;
         });
@@ -61,7 +70,7 @@ public final class IgdCommand implements Runnable {
           e.getCommandLine()
               .getErr()
               .println("(see: igd " + e.getCommandLine().getCommandName() + " --help)");
-          return BAD_INPUT;
+          return ExitCode.BAD_INPUT;
         });
     return cli.execute(args);
   }

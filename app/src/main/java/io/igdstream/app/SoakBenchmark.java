@@ -2,6 +2,8 @@ package io.igdstream.app;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.igdstream.app.cli.BadInputException;
+import io.igdstream.app.cli.OutputDirectory;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.console.Progress;
 import io.igdstream.app.report.Plots;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.igdstream.app.cli.BadInputException;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.report.Json;
 import io.igdstream.core.attack.Pgd;

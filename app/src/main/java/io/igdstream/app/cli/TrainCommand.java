@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -13,7 +13,6 @@ import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.trainer.KafkaTrainer;
 import io.igdstream.trainer.TrainerMetrics;
 import io.igdstream.trainer.TrainingSplit;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,7 +28,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "The Kafka-fed IGD trainer: NS.train.adversarial -> IGD steps -> NS.snapshots; resumes from --out.")
-final class TrainCommand implements Callable<Integer> {
+public final class TrainCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
@@ -47,11 +46,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "auto | cpu | gpu (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(
-      names = "--out",
-      required = true,
-      description = "Run directory: checkpoints/, model.safetensors.")
-  Path out;
+  @Mixin RunDirectoryOption runDirectory;
 
   @Override
   public Integer call() throws Exception {
@@ -63,7 +58,7 @@ final class TrainCommand implements Callable<Integer> {
       overrides.put("igd.train.epochs", epochs);
     }
     Config config = stream.config(overrides);
-    OutputDirectory.prepare(out);
+    OutputDirectory.prepare(runDirectory.dir());
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     try (MetricsServer metrics = stream.metricsServer()) {
@@ -81,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
               topics,
               architecture,
               split,
-              out,
+              runDirectory.dir(),
               new TrainerMetrics(metrics.registry()),
               log);
       // Ctrl-C / SIGTERM: the trainer stops after its step and checkpoints; the hook waits for
@@ -106,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
       } finally {
         finished.countDown();
       }
-      TrainerRole.save(student, out.resolve("model.safetensors"), split, log);
+      TrainerRole.save(student, runDirectory.dir().resolve("model.safetensors"), split, log);
       KafkaTrainer.Result r = trainer.result();
       System.out.printf(
           Locale.ROOT,
@@ -124,6 +119,6 @@ final class TrainCommand implements Callable<Integer> {
                 return null;
               });
     }
-    return 0;
+    return ExitCode.OK;
   }
 }

@@ -1,7 +1,7 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
-import static io.igdstream.app.TinyPipeline.EPOCHS;
-import static io.igdstream.app.TinyPipeline.TRAIN;
+import static io.igdstream.app.cli.TinyPipeline.EPOCHS;
+import static io.igdstream.app.cli.TinyPipeline.TRAIN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

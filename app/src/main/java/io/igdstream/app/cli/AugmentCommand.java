@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
       "The adversarial-example worker: NS.samples (train split) + newest NS.snapshots -> PGD + teacher gradient ->",
       "NS.train.adversarial, one pass per epoch. Workers with the same prefix split the partitions."
     })
-final class AugmentCommand implements Callable<Integer> {
+public final class AugmentCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
@@ -139,6 +139,6 @@ final class AugmentCommand implements Callable<Integer> {
                 return null;
               });
     }
-    return 0;
+    return ExitCode.OK;
   }
 }

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -12,11 +12,11 @@ import java.util.Map;
  * The effective configuration: command-line overrides, then {@code --config FILE}, then
  * application.conf and the modules' reference.conf (Typesafe Config's usual layering).
  */
-final class Settings {
+public final class Settings {
 
   private Settings() {}
 
-  static Config load(Path configFile, Map<String, Object> overrides) {
+  public static Config load(Path configFile, Map<String, Object> overrides) {
     try {
       Config base = ConfigFactory.load();
       if (configFile != null) {

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Read a dataset and produce ImageSample records to NS.samples (creates the topics of NS if missing).")
-final class IngestCommand implements Callable<Integer> {
+public final class IngestCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
@@ -57,7 +57,7 @@ final class IngestCommand implements Callable<Integer> {
           new StreamMetrics(metrics.registry()),
           log);
     }
-    return 0;
+    return ExitCode.OK;
   }
 
   static void checkLimit(String option, Integer limit) {

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import io.igdstream.app.console.Log;
 import io.igdstream.app.report.ReportFiles;
@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
     description =
         "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
             + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
-final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand implements Callable<Integer> {
 
   @Parameters(
       arity = "1..*",
@@ -64,8 +64,7 @@ final class EvalCommand implements Callable<Integer> {
       description = "HOCON file with overrides of reference.conf (igd.attack, igd.eval).")
   Path config;
 
-  @Option(names = "--out", description = "Directory for report.json, report.md and the plots.")
-  Path out;
+  @Mixin ReportDirectoryOption reportDirectory;
 
   @Override
   public Integer call() {
@@ -82,8 +81,8 @@ final class EvalCommand implements Callable<Integer> {
       }
       files.add(Checkpoint.read(m));
     }
-    if (out != null) {
-      OutputDirectory.prepare(out);
+    if (reportDirectory.dir() != null) {
+      OutputDirectory.prepare(reportDirectory.dir());
     }
     Dataset test = data.load(log).test();
     if (limit != null) {
@@ -132,11 +131,11 @@ final class EvalCommand implements Callable<Integer> {
               String.join(",", selected.stream().map(SuiteTest::id).toList())));
       RobustnessReport report = suite.run(data.dataset, test, entries, new ProgressLines(log));
       printSummary(report);
-      if (out != null) {
-        ReportFiles.writeAll(report, out);
-        log.info("wrote report.json, report.md and plots to " + out);
+      if (reportDirectory.dir() != null) {
+        ReportFiles.writeAll(report, reportDirectory.dir());
+        log.info("wrote report.json, report.md and plots to " + reportDirectory.dir());
       }
-      return 0;
+      return ExitCode.OK;
     } finally {
       entries.forEach(e -> e.model().close());
     }

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "The corruption worker: NS.samples (test split) -> every corruption x severity -> NS.test.corrupted. Runs until Ctrl-C.")
-final class CorruptCommand implements Callable<Integer> {
+public final class CorruptCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
@@ -87,6 +87,6 @@ final class CorruptCommand implements Callable<Integer> {
         ActorSystems.stop(system);
       }
     }
-    return 0;
+    return ExitCode.OK;
   }
 }

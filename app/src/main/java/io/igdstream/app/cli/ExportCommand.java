@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.ModelExport;
@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Export a model's weights to safetensors with PyTorch state_dict names, plus a JSON sidecar.")
-final class ExportCommand implements Callable<Integer> {
+public final class ExportCommand implements Callable<Integer> {
 
   @Parameters(
       index = "0",
@@ -41,6 +41,6 @@ final class ExportCommand implements Callable<Integer> {
     Checkpoint checkpoint = Checkpoint.read(model);
     Path sidecar = ModelExport.export(checkpoint, out);
     System.out.println("wrote " + out + " and " + sidecar);
-    return 0;
+    return ExitCode.OK;
   }
 }

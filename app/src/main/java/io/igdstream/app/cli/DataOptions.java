@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import io.igdstream.app.console.Log;
 import io.igdstream.core.data.DatasetSplits;

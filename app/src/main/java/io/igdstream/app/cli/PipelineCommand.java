@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -72,7 +72,7 @@ import picocli.CommandLine.Option;
       "The whole system on one machine: embedded Kafka broker, ingest, teacher, augment, corrupt, trainer, evaluator,",
       "metrics endpoint; writes the final report (report.json, report.md, plots) under --out. Rerun to resume."
     })
-final class PipelineCommand implements Callable<Integer> {
+public final class PipelineCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
@@ -356,7 +356,7 @@ final class PipelineCommand implements Callable<Integer> {
             "pipeline done in %.1f min; results in %s",
             (System.nanoTime() - started) / 60e9,
             out));
-    return 0;
+    return ExitCode.OK;
   }
 
   private EmbeddedKafkaBroker startBroker(Log log) throws Exception {

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +50,7 @@ class BadInputTest {
 
   /** Asserts exit code 2 and exactly one error line containing every fragment. */
   private static String assertBadInput(Cli.Result r, String... fragments) {
-    assertEquals(IgdCommand.BAD_INPUT, r.exitCode(), r.toString());
+    assertEquals(ExitCode.BAD_INPUT, r.exitCode(), r.toString());
     List<String> lines = r.errorLines();
     assertEquals(1, lines.size(), "expected one error line: " + r);
     String line = lines.get(0);
@@ -281,7 +281,7 @@ class BadInputTest {
   void unknownOptionGivesExitCode2AndNamesIt() {
     Cli.Result r = Cli.run("train-local", "--epoch", "3", "--out", out());
 
-    assertEquals(IgdCommand.BAD_INPUT, r.exitCode(), r.toString());
+    assertEquals(ExitCode.BAD_INPUT, r.exitCode(), r.toString());
     assertTrue(r.errorLines().get(0).contains("--epoch"), r.toString());
   }
 
@@ -415,7 +415,7 @@ class BadInputTest {
   void augmentWithoutATeacherSaysItIsRequired() {
     Cli.Result r = Cli.run("augment");
 
-    assertEquals(IgdCommand.BAD_INPUT, r.exitCode(), r.toString());
+    assertEquals(ExitCode.BAD_INPUT, r.exitCode(), r.toString());
     assertTrue(r.err().contains("--teacher"), r.err());
   }
 

@@ -1,5 +1,6 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
+import io.igdstream.app.IgdCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -14,7 +14,6 @@ import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +33,7 @@ import picocli.CommandLine.Option;
       "The evaluator: for every k-th model snapshot (and the final one) the robustness report on the test split and",
       "NS.test.corrupted -> NS.reports (keyed model-id/version) and Prometheus gauges. Runs until Ctrl-C or --until-final."
     })
-final class EvaluateCommand implements Callable<Integer> {
+public final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;
 
@@ -53,10 +52,7 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Stop after the report of the snapshot marked final.")
   boolean untilFinal;
 
-  @Option(
-      names = "--out",
-      description = "Also write the final report's files (report.json, report.md, plots) here.")
-  Path out;
+  @Mixin ReportDirectoryOption reportDirectory;
 
   @Override
   public Integer call() throws Exception {
@@ -71,8 +67,8 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     Config config = stream.config(overrides);
     EvaluateSettings settings = EvaluateSettings.fromConfig(config);
-    if (out != null) {
-      OutputDirectory.prepare(out);
+    if (reportDirectory.dir() != null) {
+      OutputDirectory.prepare(reportDirectory.dir());
     }
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
@@ -107,15 +103,19 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         stage.stop().toCompletableFuture().get(10, TimeUnit.MINUTES);
         last = stage.latest();
-        if (out != null && last.isPresent()) {
-          Files.createDirectories(out);
-          ReportFiles.writeAll(last.get().report(), out);
-          log.info("wrote the report of snapshot v" + last.get().version() + " to " + out);
+        if (reportDirectory.dir() != null && last.isPresent()) {
+          Files.createDirectories(reportDirectory.dir());
+          ReportFiles.writeAll(last.get().report(), reportDirectory.dir());
+          log.info(
+              "wrote the report of snapshot v"
+                  + last.get().version()
+                  + " to "
+                  + reportDirectory.dir());
         }
       } finally {
         ActorSystems.stop(system);
       }
     }
-    return 0;
+    return ExitCode.OK;
   }
 }

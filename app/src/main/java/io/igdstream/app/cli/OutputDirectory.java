@@ -1,15 +1,15 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Checks at start that an output directory can be written, so a run never fails at its end. */
-final class OutputDirectory {
+public final class OutputDirectory {
 
   private OutputDirectory() {}
 
-  static void prepare(Path out) {
+  public static void prepare(Path out) {
     try {
       Files.createDirectories(out);
       Path probe = Files.createTempFile(out, ".write-check", ".tmp");

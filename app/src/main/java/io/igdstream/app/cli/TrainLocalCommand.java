@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Train in-process (nat | pgdat | igd | trades | trades-igd), no Kafka; resumes from --out.")
-final class TrainLocalCommand implements Callable<Integer> {
+public final class TrainLocalCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
@@ -79,11 +79,7 @@ final class TrainLocalCommand implements Callable<Integer> {
   /** Training wall time of the run, resumed parts included (set by {@link #train}). */
   private double trainSeconds;
 
-  @Option(
-      names = "--out",
-      required = true,
-      description = "Run directory: checkpoints, model.safetensors, summary.json.")
-  Path out;
+  @Mixin RunDirectoryOption runDirectory;
 
   @Override
   public Integer call() throws Exception {
@@ -113,7 +109,7 @@ final class TrainLocalCommand implements Callable<Integer> {
     if (teacher != null && !Files.isRegularFile(teacher)) {
       throw new BadInputException("--teacher " + teacher + " does not exist");
     }
-    OutputDirectory.prepare(out);
+    OutputDirectory.prepare(runDirectory.dir());
     Checkpoint teacherFile = teacher == null ? null : Checkpoint.read(teacher);
 
     DatasetSplits splits = data.load(log);
@@ -151,7 +147,7 @@ final class TrainLocalCommand implements Callable<Integer> {
       meta.put("method", settings.method().id());
       meta.put("seed", Long.toString(settings.seed()));
       meta.put("epochs", Integer.toString(settings.epochs()));
-      Path modelFile = out.resolve("model.safetensors");
+      Path modelFile = runDirectory.dir().resolve("model.safetensors");
       student.toModelFile(meta).write(modelFile);
       log.info("saved " + modelFile);
 
@@ -175,7 +171,7 @@ final class TrainLocalCommand implements Callable<Integer> {
       summary.put("teacher", teacher == null ? null : teacher.toString());
       summary.put("train_seconds", trainSeconds);
       summary.put("eval_seconds", (System.nanoTime() - evalStarted) / 1e9);
-      Json.writeFile(out.resolve("summary.json"), summary);
+      Json.writeFile(runDirectory.dir().resolve("summary.json"), summary);
       System.out.printf(
           Locale.ROOT,
           "%s %s: clean accuracy %.4f, pgd-%d accuracy %.4f (eps %.4f) on %d test images%n",
@@ -186,7 +182,7 @@ final class TrainLocalCommand implements Callable<Integer> {
           report.pgd20Accuracy(),
           eps,
           test.size());
-      return 0;
+      return ExitCode.OK;
     } finally {
       if (teacherModel != null) {
         teacherModel.close();
@@ -202,7 +198,8 @@ final class TrainLocalCommand implements Callable<Integer> {
       Map<String, String> runMetadata,
       Log log) {
     CheckpointDirectory checkpoints =
-        new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints());
+        new CheckpointDirectory(
+            runDirectory.dir().resolve("checkpoints"), settings.keepCheckpoints());
     try (TrainingProgress listener = new TrainingProgress("train " + settings.method().id(), log)) {
       LocalTrainer trainer =
           new LocalTrainer(

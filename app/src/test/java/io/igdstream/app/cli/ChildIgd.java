@@ -1,5 +1,6 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
+import io.igdstream.app.IgdCommand;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

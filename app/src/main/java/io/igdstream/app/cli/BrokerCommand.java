@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.cli;
 
 import io.igdstream.app.console.Log;
 import io.igdstream.schemas.TopicNames;
@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
       "Run the embedded Kafka broker (KRaft, 127.0.0.1 only) until Ctrl-C.",
       "Prints 'bootstrap servers: 127.0.0.1:PORT' on standard output once the topics are ready."
     })
-final class BrokerCommand implements Callable<Integer> {
+public final class BrokerCommand implements Callable<Integer> {
 
   /** How long the topics of all prefixes may take to become writable. */
   private static final Duration TOPICS_READY = Duration.ofSeconds(60);
@@ -130,7 +130,7 @@ final class BrokerCommand implements Callable<Integer> {
     System.out.flush();
     log.info("Ctrl-C stops the broker");
     stopped.await();
-    return 0;
+    return ExitCode.OK;
   }
 
   private static void deleteIfTemporary(boolean temporary, Path dir) {
