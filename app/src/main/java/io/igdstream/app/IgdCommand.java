@@ -1,5 +1,6 @@
 package io.igdstream.app;
 
+import io.igdstream.app.bench.BenchCommand;
 import io.igdstream.app.cli.AugmentCommand;
 import io.igdstream.app.cli.BadInputException;
 import io.igdstream.app.cli.BrokerCommand;

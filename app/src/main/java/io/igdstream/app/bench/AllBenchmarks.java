@@ -1,13 +1,12 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code igd bench all}: every benchmark in turn with its defaults, each printing its table (and
@@ -19,8 +18,7 @@ import picocli.CommandLine.Option;
     description = "Run every benchmark: step, corruptions, offload, kafka-path, augment, soak.")
 final class AllBenchmarks implements Callable<Integer> {
 
-  @Option(names = "--out", description = "Directory for the benchmarks' JSON files.")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   @Override
   public Integer call() {
@@ -31,7 +29,8 @@ final class AllBenchmarks implements Callable<Integer> {
     benchmarks.put("kafka-path", KafkaPathBenchmark::new);
     benchmarks.put("augment", AugmentBenchmark::new);
     benchmarks.put("soak", SoakBenchmark::new); // 5000 IGD steps: the longest, last
-    String[] args = out == null ? new String[0] : new String[] {"--out", out.toString()};
+    String[] args =
+        output.dir == null ? new String[0] : new String[] {"--out", output.dir.toString()};
     int worst = 0;
     for (Map.Entry<String, Supplier<Object>> b : benchmarks.entrySet()) {
       System.out.println("== bench " + b.getKey() + " ==");

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.cli.BadInputException;
@@ -48,6 +48,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -95,8 +96,7 @@ final class AugmentBenchmark implements Callable<Integer> {
       description = "Minutes a Kafka run may take (default: ${DEFAULT-VALUE}).")
   int timeoutMinutes;
 
-  @Option(names = "--out", description = "Directory for bench-augment.json.")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   private final GradientThread gradient = GradientThread.shared();
 
@@ -136,8 +136,8 @@ final class AugmentBenchmark implements Callable<Integer> {
           "--batches, --samples and --timeout must be >= 1 and --warmup >= 0");
     }
     Path jar = jar(); // before any work: the workers are launched from it
-    if (out != null) {
-      OutputDirectory.prepare(out);
+    if (output.dir != null) {
+      OutputDirectory.prepare(output.dir);
     }
     Log log = Log.stderr();
     Benchmarks.Machine machine = Benchmarks.Machine.current();
@@ -275,7 +275,7 @@ final class AugmentBenchmark implements Callable<Integer> {
     result.put("kafka_runs", runs.stream().map(Run::json).toList());
     result.put("speed_up_2_vs_1", speedUp);
     result.put("steady_speed_up_2_vs_1", steadySpeedUp);
-    Benchmarks.writeJson(out, "bench-augment.json", result);
+    Benchmarks.writeJson(output.dir, "bench-augment.json", result);
     return 0;
   }
 

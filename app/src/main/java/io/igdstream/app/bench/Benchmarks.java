@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

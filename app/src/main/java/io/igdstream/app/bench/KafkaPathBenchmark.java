@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -25,7 +25,6 @@ import io.igdstream.trainer.TrainerMetrics;
 import io.igdstream.trainer.TrainerSettings;
 import io.igdstream.trainer.TrainingSplit;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +34,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -72,8 +72,7 @@ final class KafkaPathBenchmark implements Callable<Integer> {
       description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--out", description = "Directory for bench-kafka-path.json.")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   private final GradientThread gradient = GradientThread.shared();
 
@@ -85,8 +84,8 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     if (batch < 1 || warmup < 0 || steps < warmup + 2) {
       throw new BadInputException("--batch must be >= 1, --warmup >= 0 and --steps >= warmup + 2");
     }
-    if (out != null) {
-      OutputDirectory.prepare(out);
+    if (output.dir != null) {
+      OutputDirectory.prepare(output.dir);
     }
     Log log = Log.stderr();
     Benchmarks.Machine machine = Benchmarks.Machine.current();
@@ -168,7 +167,7 @@ final class KafkaPathBenchmark implements Callable<Integer> {
     result.put("kafka_snapshot_s_in_window", kafka.snapshotSeconds());
     result.put("ratio_kafka_without_snapshots_to_memory", withoutSnapshots / memoryRate);
     result.put("goal", GOAL);
-    Benchmarks.writeJson(out, "bench-kafka-path.json", result);
+    Benchmarks.writeJson(output.dir, "bench-kafka-path.json", result);
     return 0;
   }
 

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import io.igdstream.app.cli.BadInputException;
 import io.igdstream.app.cli.OutputDirectory;
@@ -6,13 +6,13 @@ import io.igdstream.app.report.Json;
 import io.igdstream.core.corruption.ConstantSet;
 import io.igdstream.core.corruption.Corruption;
 import io.igdstream.core.corruption.Corruptions;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,8 +33,7 @@ final class CorruptionBenchmark implements Callable<Integer> {
       description = "Measured time per corruption and shape.")
   double seconds;
 
-  @Option(names = "--out", description = "Directory for bench-corruptions.json.")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   @Override
   public Integer call() {
@@ -81,9 +80,9 @@ final class CorruptionBenchmark implements Callable<Integer> {
               "goal_28x28x1",
               goal));
     }
-    if (out != null) {
-      OutputDirectory.prepare(out);
-      Json.writeFile(out.resolve("bench-corruptions.json"), results);
+    if (output.dir != null) {
+      OutputDirectory.prepare(output.dir);
+      Json.writeFile(output.dir.resolve("bench-corruptions.json"), results);
     }
     return 0;
   }

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -80,8 +81,7 @@ final class SoakBenchmark implements Callable<Integer> {
               + " steps as the trainers do (shows the creep that trimming prevents).")
   boolean noTrim;
 
-  @Option(names = "--out", description = "Directory for bench-soak.json and bench-soak.png.")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   /**
    * One reading: RSS; the Java heap's resident pages when the heap mapping is found (else -1); the
@@ -96,8 +96,8 @@ final class SoakBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     validate();
-    if (out != null) {
-      OutputDirectory.prepare(out);
+    if (output.dir != null) {
+      OutputDirectory.prepare(output.dir);
     }
     Log log = Log.stderr();
     Benchmarks.Machine machine = Benchmarks.Machine.current();
@@ -263,8 +263,8 @@ final class SoakBenchmark implements Callable<Integer> {
       series.add(point);
     }
     result.put("series", series);
-    Benchmarks.writeJson(out, "bench-soak.json", result);
-    if (out != null) {
+    Benchmarks.writeJson(output.dir, "bench-soak.json", result);
+    if (output.dir != null) {
       Map<String, double[][]> lines = new LinkedHashMap<>();
       lines.put(
           "RSS",
@@ -277,7 +277,7 @@ final class SoakBenchmark implements Callable<Integer> {
                 .toArray(double[][]::new));
       }
       Plots.linesWithMarker(
-          out.resolve("bench-soak.png"),
+          output.dir.resolve("bench-soak.png"),
           String.format(
               Locale.ROOT,
               "Resident memory over %d IGD steps (small-cnn, batch %d): %+.2f %% after warm-up",
@@ -289,7 +289,11 @@ final class SoakBenchmark implements Callable<Integer> {
           lines,
           warmupSteps,
           "warm-up end (step " + warmupSteps + ")");
-      log.info("wrote " + out.resolve("bench-soak.json") + " and " + out.resolve("bench-soak.png"));
+      log.info(
+          "wrote "
+              + output.dir.resolve("bench-soak.json")
+              + " and "
+              + output.dir.resolve("bench-soak.png"));
     }
     return 0;
   }

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import java.nio.file.Path;
 import java.util.List;

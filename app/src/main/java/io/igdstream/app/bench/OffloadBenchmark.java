@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +13,6 @@ import io.igdstream.core.model.ModelSpec;
 import io.igdstream.core.train.IgdLoss;
 import io.igdstream.core.train.IgdStep;
 import io.igdstream.core.train.Sgd;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -72,10 +72,7 @@ final class OffloadBenchmark implements Callable<Integer> {
           "small-cnn (1x28x28, eps 0.1) or preact-resnet18 (3x32x32, eps 8/255) (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(
-      names = "--out",
-      description = "Directory for bench-offload.json (bench-offload-MODEL.json for other models).")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   @Override
   public Integer call() {
@@ -83,8 +80,8 @@ final class OffloadBenchmark implements Callable<Integer> {
       throw new BadInputException(
           "--steps and --batch must be >= 1, --warmup >= 0, --rounds in 1..steps");
     }
-    if (out != null) {
-      OutputDirectory.prepare(out);
+    if (output.dir != null) {
+      OutputDirectory.prepare(output.dir);
     }
     Architecture architecture = Architecture.of(model);
     boolean rgb = architecture != Architecture.SMALL_CNN;
@@ -186,7 +183,9 @@ final class OffloadBenchmark implements Callable<Integer> {
     result.put("ratio_train_on_to_fused", ratio);
     result.put("goal", GOAL);
     Benchmarks.writeJson(
-        out, rgb ? "bench-offload-" + architecture.id() + ".json" : "bench-offload.json", result);
+        output.dir,
+        rgb ? "bench-offload-" + architecture.id() + ".json" : "bench-offload.json",
+        result);
     return 0;
   }
 

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import io.igdstream.core.model.ModelSpec;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import picocli.CommandLine.Command;
 
@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
       SoakBenchmark.class,
       AllBenchmarks.class
     })
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

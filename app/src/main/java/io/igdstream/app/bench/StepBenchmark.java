@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,8 +71,7 @@ final class StepBenchmark implements Callable<Integer> {
       description = "A python3 with torch (default: /usr/bin/python3 if it imports torch).")
   Path python;
 
-  @Option(names = "--out", description = "Directory for bench-step.json.")
-  Path out;
+  @Mixin BenchOutputOption output;
 
   @Override
   public Integer call() throws Exception {
@@ -136,7 +136,7 @@ final class StepBenchmark implements Callable<Integer> {
           "(no python3 with torch found: PyTorch side skipped; apt-get install python3-torch)");
     }
     result.put("flops", printFlops(igdMs, plainMs, phaseMs, matmulGflops, threads));
-    Benchmarks.writeJson(out, "bench-step.json", result);
+    Benchmarks.writeJson(output.dir, "bench-step.json", result);
     return 0;
   }
 

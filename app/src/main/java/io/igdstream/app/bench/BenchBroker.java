@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;

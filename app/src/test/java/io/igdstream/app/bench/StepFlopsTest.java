@@ -1,4 +1,4 @@
-package io.igdstream.app;
+package io.igdstream.app.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
