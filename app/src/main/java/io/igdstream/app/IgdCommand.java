@@ -19,7 +19,7 @@ import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code igd}: the command line of igd-stream (DESIGN.md "The command line"). */
+/** {@code igd}: the command line of igd-stream (docs/DESIGN.md "The command line"). */
 @Command(
     name = "igd",
     mixinStandardHelpOptions = true,

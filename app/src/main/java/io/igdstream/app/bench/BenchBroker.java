@@ -102,7 +102,8 @@ final class BenchBroker implements AutoCloseable {
       for (Future<RecordMetadata> f : sent) {
         f.get(
             60,
-            TimeUnit.SECONDS); // STACK.md: a send can fail silently unless its result is checked
+            TimeUnit
+                .SECONDS); // docs/STACK.md: a send can fail silently unless its result is checked
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -42,7 +42,7 @@ final class Benchmarks {
 
   /**
    * The machine a figure was measured on, with the 1-minute load average at the start (another
-   * process on these 2 cores distorts timings 3-5x, STACK.md).
+   * process on these 2 cores distorts timings 3-5x, docs/STACK.md).
    */
   record Machine(int cores, int threads, String java, String libtorch, double loadAverage) {
 

@@ -34,11 +34,11 @@ import picocli.CommandLine.Option;
  * {@code igd bench soak}: resident memory over many real IGD steps (PGD-10 + teacher gradient +
  * CE(x_adv) + student gradient with create_graph + cosine + SGD, {@link IgdStep}), small-cnn on
  * random Fashion-MNIST-sized batches. The double backprop leaks 30–80 MB per step unless every
- * {@code .grad} it writes is detached (STACK.md); {@code IgdMemoryTest} checks 200 steps, this runs
- * thousands. VmRSS is read from /proc/self/status every --sample-every steps; goal: growth from the
- * end of the warm-up to the end < 2 %. With the heap pinned (-Xms = -Xmx) RSS changes are native
- * memory, apart from heap pages the GC touches for the first time (no -XX:+AlwaysPreTouch): those
- * are read from the heap's mapping in /proc/self/smaps and shown apart.
+ * {@code .grad} it writes is detached (docs/STACK.md); {@code IgdMemoryTest} checks 200 steps, this
+ * runs thousands. VmRSS is read from /proc/self/status every --sample-every steps; goal: growth
+ * from the end of the warm-up to the end < 2 %. With the heap pinned (-Xms = -Xmx) RSS changes are
+ * native memory, apart from heap pages the GC touches for the first time (no -XX:+AlwaysPreTouch):
+ * those are read from the heap's mapping in /proc/self/smaps and shown apart.
  */
 @Command(
     name = "soak",

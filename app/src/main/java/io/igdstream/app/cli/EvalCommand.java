@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code igd eval}: the offline robustness report of saved models, side by side (PROTOCOL.md §2).
+ * {@code igd eval}: the offline robustness report of saved models, side by side (docs/PROTOCOL.md
+ * §2).
  */
 @Command(
     name = "eval",

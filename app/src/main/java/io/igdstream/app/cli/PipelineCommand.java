@@ -61,9 +61,9 @@ import picocli.CommandLine.Option;
  * {@code igd pipeline}: the whole system in one JVM — embedded broker (unless --bootstrap-servers),
  * ingest, teacher, corrupt, augment, trainer, evaluator, metrics endpoint — with progress lines
  * and, at the end, the final report under {@code --out}. Every role runs as in its own command and
- * shares the one gradient thread of the JVM (STACK.md). Rerunning the same command resumes: the
- * broker keeps its data under --out, ingest skips what is there, the teacher and trainer restore
- * their newest checkpoints, augment continues its epoch's committed pass.
+ * shares the one gradient thread of the JVM (docs/STACK.md). Rerunning the same command resumes:
+ * the broker keeps its data under --out, ingest skips what is there, the teacher and trainer
+ * restore their newest checkpoints, augment continues its epoch's committed pass.
  */
 @Command(
     name = "pipeline",

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** The options every Kafka role shares (DESIGN.md "The command line"). */
+/** The options every Kafka role shares (docs/DESIGN.md "The command line"). */
 final class StreamOptions {
 
   @Option(
