@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "all",
     mixinStandardHelpOptions = true,
+    header = "Every benchmark in turn, with its defaults.",
     description = "Run every benchmark: step, corruptions, offload, kafka-path, augment, soak.")
 final class AllBenchmarks implements Callable<Integer> {
 

@@ -65,6 +65,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "augment",
     mixinStandardHelpOptions = true,
+    header = "Augment samples/s: in process, and 1 and 2 Kafka workers.",
     description =
         "Augment worker samples/s: numerics in process, and through Kafka with 1 and 2 worker processes.")
 final class AugmentBenchmark implements Callable<Integer> {

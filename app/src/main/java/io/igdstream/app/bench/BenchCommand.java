@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    header = "Benchmarks that print figures (one subcommand each).",
     description = "Benchmarks that print figures; ratios are measured within one run.",
     subcommands = {
       StepBenchmark.class,

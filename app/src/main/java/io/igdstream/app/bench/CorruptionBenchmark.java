@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "corruptions",
     mixinStandardHelpOptions = true,
+    header = "Images per second per core of each corruption.",
     description = "Images per second per core of each corruption.")
 final class CorruptionBenchmark implements Callable<Integer> {
 

@@ -48,6 +48,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "kafka-path",
     mixinStandardHelpOptions = true,
+    header = "The Kafka-fed trainer vs the same records from memory.",
     description = "The Kafka-fed trainer vs the same records from memory (steady-state steps/s).")
 final class KafkaPathBenchmark implements Callable<Integer> {
 

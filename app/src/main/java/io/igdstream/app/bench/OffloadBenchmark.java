@@ -34,6 +34,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "offload",
     mixinStandardHelpOptions = true,
+    header = "Trainer step on shipped x_adv vs the fused IGD step.",
     description =
         "Trainer step on shipped x_adv + teacher gradient vs the fused IGD step with PGD-10 inside.")
 final class OffloadBenchmark implements Callable<Integer> {

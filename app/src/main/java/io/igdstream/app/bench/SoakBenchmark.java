@@ -43,6 +43,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "soak",
     mixinStandardHelpOptions = true,
+    header = "Resident memory over many IGD steps (leak check).",
     description =
         "Resident memory over many IGD steps (double-backprop leak check): growth after warm-up, goal < 2%.")
 final class SoakBenchmark implements Callable<Integer> {

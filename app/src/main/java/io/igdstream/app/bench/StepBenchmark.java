@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "step",
     mixinStandardHelpOptions = true,
+    header = "IGD step and plain step: DJL vs PyTorch.",
     description = "IGD step and plain step: DJL vs PyTorch.")
 final class StepBenchmark implements Callable<Integer> {
 

@@ -34,6 +34,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "augment",
     mixinStandardHelpOptions = true,
+    header = "Adversarial-example worker: NS.samples -> NS.train.adversarial.",
     description = {
       "The adversarial-example worker: NS.samples (train split) + newest NS.snapshots -> PGD + teacher gradient ->",
       "NS.train.adversarial, one pass per epoch. Workers with the same prefix split the partitions."

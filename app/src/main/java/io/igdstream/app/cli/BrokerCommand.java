@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
+    header = "The embedded Kafka broker (KRaft, 127.0.0.1 only) until Ctrl-C.",
     description = {
       "Run the embedded Kafka broker (KRaft, 127.0.0.1 only) until Ctrl-C.",
       "Prints 'bootstrap servers: 127.0.0.1:PORT' on standard output once the topics are ready."

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "corrupt",
     mixinStandardHelpOptions = true,
+    header = "Corruption worker: test split -> NS.test.corrupted.",
     description =
         "The corruption worker: NS.samples (test split) -> every corruption x severity -> NS.test.corrupted. Runs until Ctrl-C.")
 public final class CorruptCommand implements Callable<Integer> {

@@ -1,6 +1,7 @@
 package io.igdstream.app.cli;
 
 import io.igdstream.app.console.Log;
+import io.igdstream.app.console.SuiteProgress;
 import io.igdstream.app.report.ReportFiles;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.eval.ModelResult;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
+    header = "Robustness report of saved models, side by side.",
     description =
         "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
             + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
@@ -130,7 +132,10 @@ public final class EvalCommand implements Callable<Integer> {
               test.size(),
               data.dataset,
               String.join(",", selected.stream().map(SuiteTest::id).toList())));
-      RobustnessReport report = suite.run(data.dataset, test, entries, new ProgressLines(log));
+      RobustnessReport report;
+      try (SuiteProgress progress = new SuiteProgress("", ids, log)) {
+        report = suite.run(data.dataset, test, entries, progress);
+      }
       printSummary(report);
       if (reportDirectory.dir() != null) {
         ReportFiles.writeAll(report, reportDirectory.dir());
@@ -206,41 +211,5 @@ public final class EvalCommand implements Callable<Integer> {
       v = x;
     }
     return v;
-  }
-
-  /** Periodic progress lines with rate and ETA per test (one line at most every 10 s). */
-  private static final class ProgressLines implements RobustnessSuite.Progress {
-    private final Log log;
-    private String test = "";
-    private long started;
-    private long lastPrint;
-
-    ProgressLines(Log log) {
-      this.log = log;
-    }
-
-    @Override
-    public void update(String name, long done, long total) {
-      long now = System.nanoTime();
-      if (!name.equals(test)) {
-        test = name;
-        started = now;
-        lastPrint = now;
-      }
-      if (now - lastPrint > 10_000_000_000L || done == total) {
-        lastPrint = now;
-        double seconds = (now - started) / 1e9;
-        double rate = done / Math.max(seconds, 1e-9);
-        log.info(
-            String.format(
-                Locale.ROOT,
-                "%s: %d/%d images, %.1f img/s, ETA %.0f s",
-                name,
-                done,
-                total,
-                rate,
-                (total - done) / Math.max(rate, 1e-9)));
-      }
-    }
   }
 }

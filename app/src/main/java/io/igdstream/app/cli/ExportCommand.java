@@ -15,6 +15,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
+    header = "A model's weights as safetensors with PyTorch names.",
     description =
         "Export a model's weights to safetensors with PyTorch state_dict names, plus a JSON sidecar.")
 public final class ExportCommand implements Callable<Integer> {

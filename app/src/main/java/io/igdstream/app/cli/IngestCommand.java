@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "ingest",
     mixinStandardHelpOptions = true,
+    header = "A dataset's images as ImageSample records on NS.samples.",
     description =
         "Read a dataset and produce ImageSample records to NS.samples (creates the topics of NS if missing).")
 public final class IngestCommand implements Callable<Integer> {

@@ -3,6 +3,7 @@ package io.igdstream.app.cli;
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.console.Progress;
+import io.igdstream.app.console.SuiteProgress;
 import io.igdstream.app.console.TrainingProgress;
 import io.igdstream.app.report.ReportFiles;
 import io.igdstream.app.roles.ActorSystems;
@@ -68,6 +69,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
+    header = "The whole system in one JVM, then the final report under --out.",
     description = {
       "The whole system on one machine: embedded Kafka broker, ingest, teacher, augment, corrupt, trainer, evaluator,",
       "metrics endpoint; writes the final report (report.json, report.md, plots) under --out. Rerun to resume."
@@ -237,6 +239,7 @@ public final class PipelineCommand implements Callable<Integer> {
 
         TrainingSplit split =
             TrainingSplit.read(kafkaSettings, topics.samples(), Duration.ofMinutes(5));
+        AtomicReference<KafkaTrainer.Progress> lastStep = new AtomicReference<>();
         KafkaTrainer trainer =
             TrainerRole.create(
                 config,
@@ -246,8 +249,19 @@ public final class PipelineCommand implements Callable<Integer> {
                 split,
                 out.resolve("trainer"),
                 new TrainerMetrics(metrics.registry()),
+                new KafkaTrainer.Listener() {
+                  // the pipeline's status line shows the trainer's progress
+                  @Override
+                  public void onStep(KafkaTrainer.Progress p) {
+                    lastStep.set(p);
+                  }
+
+                  @Override
+                  public void onMessage(String message) {
+                    log.info(message);
+                  }
+                },
                 log);
-        AtomicReference<KafkaTrainer.Progress> lastStep = new AtomicReference<>();
         CompletableFuture<Classifier> trained = new CompletableFuture<>();
         Thread trainerThread =
             new Thread(
@@ -272,25 +286,35 @@ public final class PipelineCommand implements Callable<Integer> {
                 streamMetrics,
                 log);
 
-        long t0 = System.nanoTime();
-        long[] window = {System.nanoTime(), -1}; // (time, trained) of the previous progress line
-        while (!trained.isDone()) {
-          Thread.sleep(200);
-          if (System.nanoTime() - t0 > progressEvery * 1_000_000_000L) {
-            t0 = System.nanoTime();
-            log.info(
-                progressLine(
-                    started,
-                    window,
-                    augment.status(),
-                    trainer.result(),
-                    igdSettings,
-                    split,
-                    evaluate,
-                    streamMetrics));
+        // started at the first step: what a resumed run restored is no progress of this run
+        Progress status = null;
+        try {
+          while (!trained.isDone()) {
+            Thread.sleep(200);
+            KafkaTrainer.Progress step = lastStep.get();
+            if (step != null) {
+              if (status == null) {
+                status =
+                    Progress.lines(
+                        "pipeline: trained",
+                        (long) split.samples() * igdSettings.epochs(),
+                        step.trained(),
+                        "records",
+                        log,
+                        Duration.ofSeconds(progressEvery));
+              }
+              KafkaTrainer.Result t = trainer.result();
+              status.stepTo(
+                  t.trained(),
+                  statusLine(started, augment.status(), t, step, evaluate, streamMetrics));
+            }
+            if (augment.done().toCompletableFuture().isCompletedExceptionally()) {
+              augment.done().toCompletableFuture().get();
+            }
           }
-          if (augment.done().toCompletableFuture().isCompletedExceptionally()) {
-            augment.done().toCompletableFuture().get();
+        } finally {
+          if (status != null) {
+            status.close();
           }
         }
         Classifier student = trained.get();
@@ -464,7 +488,8 @@ public final class PipelineCommand implements Callable<Integer> {
                 settings.seed(),
                 settings.attack(config).apply(test.channels()),
                 8));
-    try (Progress bar = Progress.start("final report (teacher + student)", 100, 0, "%", log)) {
+    try (SuiteProgress progress =
+        new SuiteProgress("final report", List.of("teacher", modelId), log)) {
       return GradientThread.shared()
           .call(
               () ->
@@ -474,8 +499,7 @@ public final class PipelineCommand implements Callable<Integer> {
                       List.of(
                           new RobustnessSuite.Entry("teacher", "nat", teacherModel),
                           new RobustnessSuite.Entry(modelId, "igd", student)),
-                      (name, done, total) ->
-                          bar.stepTo(total == 0 ? 0 : 100 * done / total, name)));
+                      progress));
     }
   }
 
@@ -498,25 +522,14 @@ public final class PipelineCommand implements Callable<Integer> {
     }
   }
 
-  private static String progressLine(
+  /** What the roles are at, after the trainer's figures in the status line. */
+  private static String statusLine(
       long started,
-      long[] window,
       AugmentStage.Status a,
       KafkaTrainer.Result t,
-      TrainSettings s,
-      TrainingSplit split,
+      KafkaTrainer.Progress step,
       EvaluateStage evaluate,
       StreamMetrics streams) {
-    double minutes = (System.nanoTime() - started) / 60e9;
-    long total = (long) split.samples() * s.epochs();
-    // the rate over the last interval: a resumed run starts with the restored count
-    long now = System.nanoTime();
-    double rate =
-        window[1] < 0 ? 0 : (t.trained() - window[1]) / Math.max(1e-9, (now - window[0]) / 1e9);
-    window[0] = now;
-    window[1] = t.trained();
-    String eta =
-        rate > 0 ? String.format(Locale.ROOT, "%.1f min", (total - t.trained()) / rate / 60) : "?";
     String eval =
         evaluate
             .latest()
@@ -534,19 +547,15 @@ public final class PipelineCommand implements Callable<Integer> {
             .orElse("eval pending");
     return String.format(
         Locale.ROOT,
-        "%.1f min | augment epoch %d/%d, %d made, lag %d | trainer step %d, v%d, %d/%d (%.0f%%, %.0f/s, ETA %s), %d dup, %d stale | %s | dlq %d",
-        minutes,
+        "%.1f min | augment epoch %d/%d, %d made, lag %d | trainer step %d, v%d, %s, %d dup, %d stale | %s | dlq %d",
+        (System.nanoTime() - started) / 60e9,
         Math.min(a.epoch() + 1, a.epochs()),
         a.epochs(),
         a.produced(),
         a.lag(),
         t.steps(),
         t.version(),
-        t.trained(),
-        total,
-        100.0 * t.trained() / Math.max(1, total),
-        rate,
-        eta,
+        TrainingProgress.terms(step.terms()),
         t.duplicates(),
         t.stale(),
         eval,

@@ -2,6 +2,7 @@ package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
+import io.igdstream.app.console.TrainerProgress;
 import io.igdstream.app.roles.MetricsServer;
 import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.app.roles.TrainerRole;
@@ -18,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,6 +29,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    header = "Kafka-fed IGD trainer: NS.train.adversarial -> NS.snapshots.",
     description =
         "The Kafka-fed IGD trainer: NS.train.adversarial -> IGD steps -> NS.snapshots; resumes from --out.")
 public final class TrainCommand implements Callable<Integer> {
@@ -64,6 +68,7 @@ public final class TrainCommand implements Callable<Integer> {
     try (MetricsServer metrics = stream.metricsServer()) {
       TopicSetup.ensure(kafka, config, topics);
       TrainingSplit split = TrainingSplit.read(kafka, topics.samples(), Duration.ofMinutes(5));
+      TrainerProgress progress = new TrainerProgress(split.samples(), log);
       Architecture architecture =
           model == null
               ? Architecture.defaultFor(
@@ -78,18 +83,18 @@ public final class TrainCommand implements Callable<Integer> {
               split,
               runDirectory.dir(),
               new TrainerMetrics(metrics.registry()),
+              progress,
               log);
       // Ctrl-C / SIGTERM: the trainer stops after its step and checkpoints; the hook waits for
-      // that,
-      // since the JVM does not wait for the main thread.
-      java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+      // that, since the JVM does not wait for the main thread.
+      CountDownLatch finished = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
                     trainer.stop();
                     try {
-                      finished.await(2, java.util.concurrent.TimeUnit.MINUTES);
+                      finished.await(2, TimeUnit.MINUTES);
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
@@ -99,6 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
       try {
         student = trainer.run();
       } finally {
+        progress.close();
         finished.countDown();
       }
       TrainerRole.save(student, runDirectory.dir().resolve("model.safetensors"), split, log);

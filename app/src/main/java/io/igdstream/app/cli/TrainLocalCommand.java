@@ -2,7 +2,7 @@ package io.igdstream.app.cli;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
-import io.igdstream.app.console.Progress;
+import io.igdstream.app.console.SuiteProgress;
 import io.igdstream.app.console.TrainingProgress;
 import io.igdstream.app.report.Json;
 import io.igdstream.core.data.Dataset;
@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "train-local",
     mixinStandardHelpOptions = true,
+    header = "Train in-process, no Kafka; then clean and PGD-20 accuracy.",
     description =
         "Train in-process (nat | pgdat | igd | trades | trades-igd), no Kafka; resumes from --out.")
 public final class TrainLocalCommand implements Callable<Integer> {
@@ -229,21 +230,10 @@ public final class TrainLocalCommand implements Callable<Integer> {
                 settings.seed(),
                 settings.attack(test.channels(), settings.attackConfig().evalSteps()),
                 0));
-    try (Progress bar = Progress.start("eval", 2L * test.size(), 0, "img", log)) {
-      long[] offset = {0};
-      String[] current = {"clean"};
+    try (SuiteProgress progress = new SuiteProgress("eval", List.of("model"), log)) {
       RobustnessReport report =
           suite.run(
-              dataset,
-              test,
-              List.of(new RobustnessSuite.Entry("model", method, model)),
-              (name, done, total) -> {
-                if (!name.equals(current[0])) {
-                  current[0] = name;
-                  offset[0] = total;
-                }
-                bar.stepTo(offset[0] + done, name);
-              });
+              dataset, test, List.of(new RobustnessSuite.Entry("model", method, model)), progress);
       return report.models().get(0);
     }
   }

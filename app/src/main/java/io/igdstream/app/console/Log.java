@@ -19,7 +19,12 @@ public final class Log {
   }
 
   public void info(String message) {
-    out.println("[" + LocalTime.now().format(TIME) + "] " + message);
-    out.flush();
+    String line = "[" + LocalTime.now().format(TIME) + "] " + message;
+    Progress.aroundLiveBar(
+        out,
+        () -> {
+          out.println(line);
+          out.flush();
+        });
   }
 }

@@ -2,7 +2,6 @@ package io.igdstream.app.roles;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
-import io.igdstream.app.console.TrainingProgress;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
@@ -23,7 +22,10 @@ public final class TrainerRole {
 
   private TrainerRole() {}
 
-  /** A trainer that checkpoints under {@code out}/checkpoints and resumes from there. */
+  /**
+   * A trainer that checkpoints under {@code out}/checkpoints and resumes from there, telling {@code
+   * listener} of its steps and messages.
+   */
   public static KafkaTrainer create(
       Config config,
       KafkaSettings kafka,
@@ -32,6 +34,7 @@ public final class TrainerRole {
       TrainingSplit split,
       Path out,
       TrainerMetrics metrics,
+      KafkaTrainer.Listener listener,
       Log log) {
     TrainerSettings settings = TrainerSettings.fromConfig(config);
     TrainSettings train = TrainSettings.fromConfig(config);
@@ -56,50 +59,7 @@ public final class TrainerRole {
         split,
         new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints()),
         metrics,
-        new KafkaTrainer.Listener() {
-          private long lastLine = System.nanoTime();
-          private long lastTrained = -1;
-
-          @Override
-          public void onStep(KafkaTrainer.Progress p) {
-            long now = System.nanoTime();
-            if (now - lastLine < 10_000_000_000L) {
-              return;
-            }
-            double rate =
-                lastTrained < 0
-                    ? Double.NaN
-                    : (p.trained() - lastTrained) / ((now - lastLine) / 1e9);
-            long total = (long) split.samples() * p.epochs();
-            log.info(
-                String.format(
-                    Locale.ROOT,
-                    "trainer: step %d/%d, v%d, epoch %d/%d, %d/%d trained (%.0f/s, ETA %s), %s, lr %.3g, %d dup, %d stale (max %d)",
-                    p.step(),
-                    p.totalSteps(),
-                    p.version(),
-                    Math.min(p.epoch() + 1, p.epochs()),
-                    p.epochs(),
-                    p.trained(),
-                    total,
-                    rate,
-                    Double.isNaN(rate) || rate <= 0
-                        ? "?"
-                        : String.format(Locale.ROOT, "%.1f min", (total - p.trained()) / rate / 60),
-                    TrainingProgress.terms(p.terms()),
-                    p.learningRate(),
-                    p.duplicates(),
-                    p.stale(),
-                    p.maxStaleness()));
-            lastLine = now;
-            lastTrained = p.trained();
-          }
-
-          @Override
-          public void onMessage(String message) {
-            log.info(message);
-          }
-        });
+        listener);
   }
 
   /** Writes the trained student as a model file. */
