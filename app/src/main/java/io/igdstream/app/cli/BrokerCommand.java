@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -61,12 +62,7 @@ public final class BrokerCommand implements Callable<Integer> {
           "Create the topics NS.samples, NS.train.adversarial, NS.test.corrupted, NS.snapshots, NS.reports, NS.dlq (repeatable).")
   List<String> topicPrefixes = new ArrayList<>();
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description =
-          "HOCON file with overrides of reference.conf (igd.topics: partitions, retention).")
-  Path config;
+  @Mixin ConfigOption config; // igd.topics: partitions, retention
 
   @Override
   public Integer call() throws Exception {
@@ -76,7 +72,7 @@ public final class BrokerCommand implements Callable<Integer> {
       throw new BadInputException("--port must be in 0..65535, was " + port);
     }
     List<TopicSpec> topics = new ArrayList<>();
-    TopicsSettings settings = TopicsSettings.fromConfig(Settings.load(config, Map.of()));
+    TopicsSettings settings = TopicsSettings.fromConfig(config.load(Map.of()));
     for (String prefix : topicPrefixes) {
       topics.addAll(settings.specs(new TopicNames(prefix)));
     }

@@ -62,17 +62,14 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Seed of every random draw (with the sample id and the test).")
   long seed;
 
-  @Option(
-      names = "--config",
-      description = "HOCON file with overrides of reference.conf (igd.attack, igd.eval).")
-  Path config;
+  @Mixin ConfigOption config; // igd.attack, igd.eval
 
   @Mixin ReportDirectoryOption reportDirectory;
 
   @Override
   public Integer call() {
     Log log = Log.stderr();
-    TrainSettings settings = TrainSettings.fromConfig(Settings.load(config, Map.of()));
+    TrainSettings settings = TrainSettings.fromConfig(config.load(Map.of()));
     Set<SuiteTest> selected = SuiteTest.parse(tests);
     if (limit != null && limit < 1) {
       throw new BadInputException("--limit must be >= 1, was " + limit);

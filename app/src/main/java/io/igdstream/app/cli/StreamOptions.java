@@ -5,9 +5,9 @@ import io.igdstream.app.roles.MetricsServer;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every Kafka role shares (docs/DESIGN.md "The command line"). */
@@ -43,11 +43,7 @@ final class StreamOptions {
           "Address the metrics endpoint binds (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 in a pod so Prometheus can scrape it).")
   String metricsHost;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "HOCON file with overrides of reference.conf.")
-  Path config;
+  @Mixin ConfigOption config;
 
   @Option(names = "--seed", description = "Seed of every random draw (igd.train.seed).")
   Long seed;
@@ -90,7 +86,7 @@ final class StreamOptions {
       overrides.put("igd.train.seed", seed);
       overrides.put("igd.corrupt.seed", seed);
     }
-    return Settings.load(config, overrides);
+    return config.load(overrides);
   }
 
   static KafkaSettings kafka(Config config) {

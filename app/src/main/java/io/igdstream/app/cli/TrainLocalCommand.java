@@ -74,8 +74,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of every random draw (igd.train.seed).")
   Long seed;
 
-  @Option(names = "--config", description = "HOCON file with overrides of reference.conf.")
-  Path config;
+  @Mixin ConfigOption config;
 
   /** Training wall time of the run, resumed parts included (set by {@link #train}). */
   private double trainSeconds;
@@ -93,7 +92,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
     putIf(overrides, "igd.train.learning-rate", learningRate);
     putIf(overrides, "igd.train.seed", seed);
     putIf(overrides, "igd.igd.lambda", lambda);
-    Config conf = Settings.load(config, overrides);
+    Config conf = config.load(overrides);
     TrainSettings settings = TrainSettings.fromConfig(conf);
     if (trainLimit != null && trainLimit < 1) {
       throw new BadInputException("--train-limit must be >= 1, was " + trainLimit);

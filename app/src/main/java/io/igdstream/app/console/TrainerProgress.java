@@ -22,7 +22,7 @@ public final class TrainerProgress implements KafkaTrainer.Listener, AutoCloseab
   @Override
   public synchronized void onStep(KafkaTrainer.Progress p) {
     if (bar == null) {
-      // started at the first step, so that checkpointed work a resumed run restored is not rate
+      // started at the first step: what a resumed run restored is no progress of this run
       bar = Progress.start("trainer", samples * p.epochs(), p.trained(), "records", log);
     }
     bar.stepTo(p.trained(), step(p));

@@ -4,7 +4,7 @@ import io.igdstream.core.train.LocalTrainer;
 import io.igdstream.core.train.StepTerms;
 import java.util.Locale;
 
-/** A progress bar (rate, ETA) and log lines for an in-process training run. */
+/** The progress of an in-process training run (steps, rate, ETA) and its log lines. */
 public final class TrainingProgress implements LocalTrainer.Listener, AutoCloseable {
 
   private final String task;
