@@ -86,12 +86,15 @@ public final class Progress implements AutoCloseable {
       long now = clock.getAsLong();
       done = Math.max(done, count);
       this.message = message;
-      long[] last = samples.peekLast();
-      if (now - last[0] >= SAMPLE_EVERY) {
-        samples.addLast(new long[] {now, done});
-      } else {
-        last[1] = done;
+      // the newest reading replaces the last one while that is under a second newer than the one
+      // before it (the first, at the start, stays), so the window holds a reading a second at most
+      if (samples.size() >= 2) {
+        long[] last = samples.removeLast();
+        if (now - samples.peekLast()[0] >= SAMPLE_EVERY) {
+          samples.addLast(last);
+        }
       }
+      samples.addLast(new long[] {now, done});
       while (samples.size() > 2 && now - samples.peekFirst()[0] > RATE_WINDOW) {
         samples.removeFirst();
       }

@@ -55,6 +55,17 @@ class ProgressTest {
   }
 
   @Test
+  void aTaskOfLessThanASecondHasARate() {
+    try (Progress p = lines(10, 0, Duration.ofSeconds(15))) {
+      at(0.25);
+      p.stepTo(4, "");
+      at(0.5);
+      p.stepTo(10, "");
+      assertEquals(20.0, p.rate(), 1e-9);
+    }
+  }
+
+  @Test
   void theRateIsMeasuredOverTheLastMinute() {
     try (Progress p = lines(100_000, 0, Duration.ofSeconds(15))) {
       at(1);
