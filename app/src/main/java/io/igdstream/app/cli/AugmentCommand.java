@@ -35,10 +35,9 @@ import picocli.CommandLine.Option;
     name = "augment",
     mixinStandardHelpOptions = true,
     header = "Adversarial-example worker: NS.samples -> NS.train.adversarial.",
-    description = {
-      "The adversarial-example worker: NS.samples (train split) + newest NS.snapshots -> PGD + teacher gradient ->",
-      "NS.train.adversarial, one pass per epoch. Workers with the same prefix split the partitions."
-    })
+    description =
+        "The adversarial-example worker: NS.samples (train split) + newest NS.snapshots -> PGD + teacher gradient -> "
+            + "NS.train.adversarial, one pass per epoch. Workers with the same prefix split the partitions.")
 public final class AugmentCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;

@@ -30,10 +30,9 @@ import picocli.CommandLine.Option;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     header = "Evaluator: a robustness report per k-th snapshot -> NS.reports.",
-    description = {
-      "The evaluator: for every k-th model snapshot (and the final one) the robustness report on the test split and",
-      "NS.test.corrupted -> NS.reports (keyed model-id/version) and Prometheus gauges. Runs until Ctrl-C or --until-final."
-    })
+    description =
+        "The evaluator: for every k-th model snapshot (and the final one) the robustness report on the test split and "
+            + "NS.test.corrupted -> NS.reports (keyed model-id/version) and Prometheus gauges. Runs until Ctrl-C or --until-final.")
 public final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin StreamOptions stream;

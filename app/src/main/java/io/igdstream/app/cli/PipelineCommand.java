@@ -70,10 +70,9 @@ import picocli.CommandLine.Option;
     name = "pipeline",
     mixinStandardHelpOptions = true,
     header = "The whole system in one JVM, then the final report under --out.",
-    description = {
-      "The whole system on one machine: embedded Kafka broker, ingest, teacher, augment, corrupt, trainer, evaluator,",
-      "metrics endpoint; writes the final report (report.json, report.md, plots) under --out. Rerun to resume."
-    })
+    description =
+        "The whole system on one machine: embedded Kafka broker, ingest, teacher, augment, corrupt, trainer, evaluator, "
+            + "metrics endpoint; writes the final report (report.json, report.md, plots) under --out. Rerun to resume.")
 public final class PipelineCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
