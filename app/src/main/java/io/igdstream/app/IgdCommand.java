@@ -1,12 +1,25 @@
 package io.igdstream.app;
 
+import io.igdstream.app.bench.BenchCommand;
+import io.igdstream.app.cli.AugmentCommand;
+import io.igdstream.app.cli.BadInputException;
+import io.igdstream.app.cli.BrokerCommand;
+import io.igdstream.app.cli.CorruptCommand;
+import io.igdstream.app.cli.EvalCommand;
+import io.igdstream.app.cli.EvaluateCommand;
+import io.igdstream.app.cli.ExitCode;
+import io.igdstream.app.cli.ExportCommand;
+import io.igdstream.app.cli.IngestCommand;
+import io.igdstream.app.cli.PipelineCommand;
+import io.igdstream.app.cli.TrainCommand;
+import io.igdstream.app.cli.TrainLocalCommand;
 import io.igdstream.core.data.DatasetException;
 import io.igdstream.core.io.CheckpointException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code igd}: the command line of igd-stream (DESIGN.md "The command line"). */
+/** {@code igd}: the command line of igd-stream (docs/DESIGN.md "The command line"). */
 @Command(
     name = "igd",
     mixinStandardHelpOptions = true,
@@ -28,9 +41,6 @@ import picocli.CommandLine.Command;
     })
 public final class IgdCommand implements Runnable {
 
-  /** Exit code for bad input: options, files, data. */
-  public static final int BAD_INPUT = 2;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -51,7 +61,7 @@ public final class IgdCommand implements Runnable {
             commandLine
                 .getErr()
                 .println("igd " + commandLine.getCommandName() + ": " + oneLine(e.getMessage()));
-            return BAD_INPUT;
+            return ExitCode.BAD_INPUT;
           }
           throw e;
         });
@@ -61,7 +71,7 @@ public final class IgdCommand implements Runnable {
           e.getCommandLine()
               .getErr()
               .println("(see: igd " + e.getCommandLine().getCommandName() + " --help)");
-          return BAD_INPUT;
+          return ExitCode.BAD_INPUT;
         });
     return cli.execute(args);
   }

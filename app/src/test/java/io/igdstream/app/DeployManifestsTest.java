@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.igdstream.app.DeployFiles.Doc;
+import io.igdstream.app.cli.Settings;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.streams.kafka.TopicSpec;
 import io.igdstream.streams.kafka.TopicsSettings;

@@ -1,0 +1,212 @@
+package io.igdstream.app.cli;
+
+import io.igdstream.app.console.Log;
+import io.igdstream.app.console.SuiteProgress;
+import io.igdstream.app.report.ReportFiles;
+import io.igdstream.core.data.Dataset;
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import io.igdstream.core.eval.RobustnessSuite;
+import io.igdstream.core.eval.SuiteTest;
+import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.model.Classifier;
+import io.igdstream.core.train.TrainSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code igd eval}: the offline robustness report of saved models, side by side (docs/PROTOCOL.md
+ * §2).
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    header = "Robustness report of saved models, side by side.",
+    description =
+        "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
+            + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
+public final class EvalCommand implements Callable<Integer> {
+
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "MODEL",
+      description =
+          "model.safetensors or checkpoint files written by igd; the first is the reference for the Δ columns.")
+  List<Path> models;
+
+  @Mixin DataOptions data;
+
+  @Option(names = "--limit", description = "Evaluate on the first N test images only.")
+  Integer limit;
+
+  @Option(
+      names = "--tests",
+      defaultValue = "clean,pgd,gini,ina,rn,ioa,corruptions",
+      description = "Comma-separated tests: clean,pgd,gini,ina,rn,ioa,corruptions (default: all).")
+  String tests;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Seed of every random draw (with the sample id and the test).")
+  long seed;
+
+  @Mixin ConfigOption config; // igd.attack, igd.eval
+
+  @Mixin ReportDirectoryOption reportDirectory;
+
+  @Override
+  public Integer call() {
+    Log log = Log.stderr();
+    TrainSettings settings = TrainSettings.fromConfig(config.load(Map.of()));
+    Set<SuiteTest> selected = SuiteTest.parse(tests);
+    if (limit != null && limit < 1) {
+      throw new BadInputException("--limit must be >= 1, was " + limit);
+    }
+    List<Checkpoint> files = new ArrayList<>();
+    for (Path m : models) {
+      if (!Files.isRegularFile(m)) {
+        throw new BadInputException("model file " + m + " does not exist");
+      }
+      files.add(Checkpoint.read(m));
+    }
+    if (reportDirectory.dir() != null) {
+      OutputDirectory.prepare(reportDirectory.dir());
+    }
+    Dataset test = data.load(log).test();
+    if (limit != null) {
+      test = test.limit(limit);
+    }
+    List<RobustnessSuite.Entry> entries = new ArrayList<>();
+    List<String> ids = uniqueNames(models);
+    try {
+      for (int i = 0; i < files.size(); i++) {
+        Classifier model = Classifier.load(files.get(i));
+        entries.add(
+            new RobustnessSuite.Entry(
+                ids.get(i), files.get(i).metadata().getOrDefault("method", "unknown"), model));
+        if (model.spec().channels() != test.channels()
+            || model.spec().height() != test.height()
+            || model.spec().width() != test.width()
+            || model.classes() != test.classCount()) {
+          throw new BadInputException(
+              models.get(i)
+                  + ": model takes "
+                  + model.spec()
+                  + " but "
+                  + data.dataset
+                  + " has "
+                  + test.shape()
+                  + " images of "
+                  + test.classCount()
+                  + " classes");
+        }
+      }
+      RobustnessSuite suite =
+          new RobustnessSuite(
+              new RobustnessSuite.Settings(
+                  selected,
+                  settings.evalBatchSize(),
+                  seed,
+                  settings.attack(test.channels(), settings.attackConfig().evalSteps()),
+                  8));
+      log.info(
+          String.format(
+              Locale.ROOT,
+              "evaluating %d model(s) on %d %s test images: %s",
+              entries.size(),
+              test.size(),
+              data.dataset,
+              String.join(",", selected.stream().map(SuiteTest::id).toList())));
+      RobustnessReport report;
+      try (SuiteProgress progress = new SuiteProgress("", ids, log)) {
+        report = suite.run(data.dataset, test, entries, progress);
+      }
+      printSummary(report);
+      if (reportDirectory.dir() != null) {
+        ReportFiles.writeAll(report, reportDirectory.dir());
+        log.info("wrote report.json, report.md and plots to " + reportDirectory.dir());
+      }
+      return ExitCode.OK;
+    } finally {
+      entries.forEach(e -> e.model().close());
+    }
+  }
+
+  /** Names for the report: file names, disambiguated with the parent directory when needed. */
+  static List<String> uniqueNames(List<Path> paths) {
+    List<String> names = new ArrayList<>();
+    for (Path p : paths) {
+      Path parent = p.toAbsolutePath().getParent();
+      String file = p.getFileName().toString().replaceFirst("\\.safetensors$", "");
+      names.add(file.equals("model") && parent != null ? parent.getFileName().toString() : file);
+    }
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      int count = seen.merge(names.get(i), 1, Integer::sum);
+      if (count > 1) {
+        names.set(i, names.get(i) + "#" + count);
+      }
+    }
+    return names;
+  }
+
+  private static void printSummary(RobustnessReport r) {
+    System.out.printf(
+        Locale.ROOT, "%d test images, joint-correct subset %d%n", r.samples(), r.jointCorrect());
+    for (ModelResult m : r.models()) {
+      StringBuilder line =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "%s (%s): clean accuracy %.4f",
+                  m.modelId(),
+                  m.method(),
+                  m.cleanAccuracy()));
+      if (m.pgd20Accuracy() != null) {
+        line.append(String.format(Locale.ROOT, ", pgd-20 accuracy %.4f", m.pgd20Accuracy()));
+      }
+      if (m.giniPixel() != null) {
+        line.append(
+            String.format(Locale.ROOT, ", gini %.4f / %.4f", m.giniPixel(), m.giniRegional()));
+      }
+      if (m.inaAdd() != null) {
+        line.append(
+            String.format(
+                Locale.ROOT,
+                ", ina-add@2%% %.4f, ina-replace@2%% %.4f",
+                last(m.inaAdd()),
+                last(m.inaReplace())));
+      }
+      if (m.rn() != null) {
+        line.append(String.format(Locale.ROOT, ", rn@20%% %.4f", last(m.rn())));
+      }
+      if (m.ioaGrey() != null) {
+        line.append(String.format(Locale.ROOT, ", ioa %.4f / %.4f", m.ioaGrey(), m.ioaWhite()));
+      }
+      if (!m.corruptions().isEmpty()) {
+        line.append(String.format(Locale.ROOT, ", corruption error %.4f", m.corruptionMean()));
+      }
+      System.out.println(line);
+    }
+  }
+
+  private static double last(Map<Double, Double> rates) {
+    double v = Double.NaN;
+    for (double x : rates.values()) {
+      v = x;
+    }
+    return v;
+  }
+}

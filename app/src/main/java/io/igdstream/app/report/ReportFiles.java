@@ -1,0 +1,296 @@
+package io.igdstream.app.report;
+
+import io.igdstream.core.corruption.Corruptions;
+import io.igdstream.core.eval.ModelResult;
+import io.igdstream.core.eval.RobustnessReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Writes a {@link RobustnessReport} as report.json (metric names as scripts expect them:
+ * clean_accuracy, pgd20_accuracy, gini_pixel, gini_regional, ina_add, ina_replace, rn, ioa_grey,
+ * ioa_white and the corruption names), report.md (one table per test, models side by side, each
+ * model's error change relative to the first in %) and PNG plots.
+ */
+public final class ReportFiles {
+
+  private ReportFiles() {}
+
+  public static void writeAll(RobustnessReport report, Path dir) {
+    Json.writeFile(dir.resolve("report.json"), json(report));
+    try {
+      Files.writeString(dir.resolve("report.md"), markdown(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write report.md", e);
+    }
+    plots(report, dir);
+  }
+
+  static Map<String, Object> json(RobustnessReport report) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("dataset", report.dataset());
+    root.put("samples", report.samples());
+    root.put("joint_correct", report.jointCorrect());
+    root.put("seed", report.seed());
+    root.put("settings", report.settings());
+    List<Map<String, Object>> models = new ArrayList<>();
+    for (ModelResult m : report.models()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("model", m.modelId());
+      row.put("snapshot_version", m.snapshotVersion());
+      row.put("architecture", m.architecture());
+      row.put("method", m.method());
+      row.put("clean_accuracy", m.cleanAccuracy());
+      row.put("pgd20_accuracy", m.pgd20Accuracy());
+      row.put("gini_pixel", m.giniPixel());
+      row.put("gini_regional", m.giniRegional());
+      row.put("ina_add", byFraction(m.inaAdd()));
+      row.put("ina_replace", byFraction(m.inaReplace()));
+      row.put("rn", byFraction(m.rn()));
+      row.put("ioa_grey", m.ioaGrey());
+      row.put("ioa_white", m.ioaWhite());
+      if (!m.corruptions().isEmpty()) {
+        Map<String, Object> corruptions = new LinkedHashMap<>();
+        m.corruptions()
+            .forEach(
+                (name, bySeverity) -> {
+                  Map<String, Object> entry = new LinkedHashMap<>();
+                  bySeverity.forEach((s, v) -> entry.put(Integer.toString(s), v));
+                  entry.put("mean", m.corruptionMean(name));
+                  corruptions.put(name, entry);
+                });
+        row.put("corruptions", corruptions);
+        row.put("corruption_mean", m.corruptionMean());
+      }
+      models.add(row);
+    }
+    root.put("models", models);
+    root.put("seconds", report.seconds());
+    return root;
+  }
+
+  private static Map<String, Double> byFraction(Map<Double, Double> rates) {
+    if (rates == null) {
+      return null;
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    rates.forEach((t, v) -> out.put(String.format(Locale.ROOT, "%.3f", t), v));
+    return out;
+  }
+
+  static String markdown(RobustnessReport r) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Robustness report: ").append(r.dataset()).append("\n\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%d test images; accuracies over all of them, error rates over the %d images every model classifies correctly (joint-correct subset). Seed %d. Δ = change of each model's error relative to the first model's.%n%n",
+            r.samples(),
+            r.jointCorrect(),
+            r.seed()));
+    List<ModelResult> ms = r.models();
+    md.append("## Accuracy\n\n| model | method | clean | PGD-20 |\n|---|---|---|---|\n");
+    for (ModelResult m : ms) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.4f | %s |%n",
+              m.modelId(),
+              m.method(),
+              m.cleanAccuracy(),
+              fmt(m.pgd20Accuracy())));
+    }
+    if (ms.get(0).giniPixel() != null) {
+      md.append(
+          "\n## Gini of saliency (lower = more equal)\n\n| model | pixel | regional |\n|---|---|---|\n");
+      for (ModelResult m : ms) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.4f | %.4f |%n",
+                m.modelId(),
+                m.giniPixel(),
+                m.giniRegional()));
+      }
+    }
+    fractionTable(md, "Inductive noise attack, add (error rate)", ms, ModelResult::inaAdd);
+    fractionTable(md, "Inductive noise attack, replace (error rate)", ms, ModelResult::inaReplace);
+    fractionTable(md, "Random noise (error rate)", ms, ModelResult::rn);
+    if (ms.get(0).ioaGrey() != null) {
+      md.append(
+          "\n## Inductive occlusion attack (error rate)\n\n| model | grey (0.5) | Δ | white (1.0) | Δ |\n|---|---|---|---|---|\n");
+      for (ModelResult m : ms) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.4f | %s | %.4f | %s |%n",
+                m.modelId(),
+                m.ioaGrey(),
+                delta(m.ioaGrey(), ms.get(0).ioaGrey()),
+                m.ioaWhite(),
+                delta(m.ioaWhite(), ms.get(0).ioaWhite())));
+      }
+    }
+    if (!ms.get(0).corruptions().isEmpty()) {
+      md.append("\n## Corruptions (error rate, mean over severities 1–5)\n\n| corruption |");
+      ms.forEach(m -> md.append(' ').append(m.modelId()).append(" |"));
+      ms.stream().skip(1).forEach(m -> md.append(" Δ ").append(m.modelId()).append(" |"));
+      md.append("\n|---|").append("---|".repeat(ms.size() * 2 - 1)).append('\n');
+      List<String> names = new ArrayList<>(Corruptions.names());
+      names.add("mean");
+      for (String name : names) {
+        md.append("| ").append(name).append(" |");
+        for (ModelResult m : ms) {
+          md.append(String.format(Locale.ROOT, " %.4f |", corruption(m, name)));
+        }
+        for (ModelResult m : ms.subList(1, ms.size())) {
+          md.append(' ')
+              .append(delta(corruption(m, name), corruption(ms.get(0), name)))
+              .append(" |");
+        }
+        md.append('\n');
+      }
+    }
+    md.append("\n## Time per test (s)\n\n| test | seconds |\n|---|---|\n");
+    r.seconds().forEach((t, s) -> md.append(String.format(Locale.ROOT, "| %s | %.1f |%n", t, s)));
+    return md.toString();
+  }
+
+  private static double corruption(ModelResult m, String name) {
+    return name.equals("mean") ? m.corruptionMean() : m.corruptionMean(name);
+  }
+
+  private static void fractionTable(
+      StringBuilder md,
+      String title,
+      List<ModelResult> ms,
+      Function<ModelResult, Map<Double, Double>> get) {
+    if (get.apply(ms.get(0)) == null) {
+      return;
+    }
+    md.append("\n## ").append(title).append("\n\n| t |");
+    ms.forEach(m -> md.append(' ').append(m.modelId()).append(" |"));
+    ms.stream().skip(1).forEach(m -> md.append(" Δ ").append(m.modelId()).append(" |"));
+    md.append("\n|---|").append("---|".repeat(ms.size() * 2 - 1)).append('\n');
+    for (Double t : get.apply(ms.get(0)).keySet()) {
+      md.append(String.format(Locale.ROOT, "| %.3f |", t));
+      for (ModelResult m : ms) {
+        md.append(String.format(Locale.ROOT, " %.4f |", get.apply(m).get(t)));
+      }
+      for (ModelResult m : ms.subList(1, ms.size())) {
+        md.append(' ').append(delta(get.apply(m).get(t), get.apply(ms.get(0)).get(t))).append(" |");
+      }
+      md.append('\n');
+    }
+  }
+
+  /** Relative change of an error rate against the reference, in %. */
+  static String delta(double value, double reference) {
+    if (reference == 0) {
+      return value == 0 ? "0%" : "n/a";
+    }
+    return String.format(Locale.ROOT, "%+.1f%%", 100 * (value - reference) / reference);
+  }
+
+  private static String fmt(Double v) {
+    return v == null ? "–" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  static void plots(RobustnessReport r, Path dir) {
+    List<ModelResult> ms = r.models();
+    linePlot(dir.resolve("ina_add.png"), "Inductive noise attack (add)", ms, ModelResult::inaAdd);
+    linePlot(
+        dir.resolve("ina_replace.png"),
+        "Inductive noise attack (replace)",
+        ms,
+        ModelResult::inaReplace);
+    linePlot(dir.resolve("rn.png"), "Random noise", ms, ModelResult::rn);
+    if (ms.get(0).ioaGrey() != null) {
+      Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
+      ms.forEach(
+          m ->
+              bars.put(
+                  m.modelId(), Map.of("grey (0.5)", m.ioaGrey(), "white (1.0)", m.ioaWhite())));
+      Plots.bars(dir.resolve("ioa.png"), "Inductive occlusion attack", "fill", "error rate", bars);
+    }
+    if (!ms.get(0).corruptions().isEmpty()) {
+      Map<String, Map<String, Double>> means = new LinkedHashMap<>();
+      for (ModelResult m : ms) {
+        Map<String, Double> row = new LinkedHashMap<>();
+        Corruptions.names().forEach(n -> row.put(n, m.corruptionMean(n)));
+        means.put(m.modelId(), row);
+      }
+      Plots.bars(
+          dir.resolve("corruptions.png"),
+          "Corruption error (mean over severities)",
+          "corruption",
+          "error rate",
+          means);
+      Map<String, double[][]> bySeverity = new LinkedHashMap<>();
+      for (ModelResult m : ms) {
+        for (String n : Corruptions.noiseFamily()) {
+          double[][] pts = new double[5][];
+          for (int s = 1; s <= 5; s++) {
+            pts[s - 1] = new double[] {s, m.corruptions().get(n).get(s)};
+          }
+          bySeverity.put(m.modelId() + " " + n, pts);
+        }
+      }
+      Plots.lines(
+          dir.resolve("corruptions_noise_severity.png"),
+          "Noise corruptions by severity",
+          "severity",
+          "error rate",
+          bySeverity);
+    }
+    if (ms.get(0).giniPixel() != null) {
+      Map<String, double[]> pixel = new LinkedHashMap<>();
+      Map<String, double[]> regional = new LinkedHashMap<>();
+      ms.forEach(
+          m -> {
+            pixel.put(m.modelId(), m.giniPixelSamples());
+            regional.put(m.modelId(), m.giniRegionalSamples());
+          });
+      Plots.histograms(
+          dir.resolve("gini_pixel.png"), "Gini of saliency, pixel scale", "Gini", pixel);
+      Plots.histograms(
+          dir.resolve("gini_regional.png"), "Gini of saliency, regional scale", "Gini", regional);
+      List<String> names = ms.stream().map(ModelResult::modelId).toList();
+      List<List<float[]>> rows = ms.stream().map(ModelResult::saliencyExamples).toList();
+      Plots.mapGrid(
+          dir.resolve("saliency.png"),
+          "|saliency| (channel mean) on the first joint-correct test images",
+          names,
+          rows,
+          r.height(),
+          r.width());
+    }
+  }
+
+  private static void linePlot(
+      Path file,
+      String title,
+      List<ModelResult> ms,
+      Function<ModelResult, Map<Double, Double>> get) {
+    if (get.apply(ms.get(0)) == null) {
+      return;
+    }
+    Map<String, double[][]> series = new LinkedHashMap<>();
+    for (ModelResult m : ms) {
+      double[][] pts =
+          get.apply(m).entrySet().stream()
+              .map(e -> new double[] {e.getKey(), e.getValue()})
+              .toArray(double[][]::new);
+      series.put(m.modelId(), pts);
+    }
+    Plots.lines(file, title, "fraction of elements perturbed (t)", "error rate", series);
+  }
+}
