@@ -4,9 +4,9 @@ import com.typesafe.config.Config;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
-import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
 import io.igdstream.streams.evaluate.EvaluationMetrics;
+import io.igdstream.streams.evaluate.EvaluatorRole;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +76,8 @@ final class EvaluateCommand implements Callable<Integer> {
       Roles.ensureTopics(kafka, config, topics);
       ActorSystem system = Roles.actorSystem(config);
       try {
-        EvaluateStage stage =
-            EvaluateStage.start(
+        EvaluatorRole stage =
+            EvaluatorRole.start(
                 system,
                 kafka,
                 topics,

@@ -20,9 +20,9 @@ import io.igdstream.streams.augment.AugmentStage;
 import io.igdstream.streams.corrupt.CorruptSettings;
 import io.igdstream.streams.corrupt.CorruptStage;
 import io.igdstream.streams.evaluate.EvaluateSettings;
-import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
 import io.igdstream.streams.evaluate.EvaluationMetrics;
+import io.igdstream.streams.evaluate.EvaluatorRole;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
@@ -222,8 +222,8 @@ final class PipelineCommand implements Callable<Integer> {
             CorruptStage.run(system, kafkaSettings, topics, corruptSettings, streamMetrics);
         running.add(
             () -> corrupt.drainAndShutdown(system.dispatcher()).toCompletableFuture().get());
-        EvaluateStage evaluate =
-            EvaluateStage.start(
+        EvaluatorRole evaluate =
+            EvaluatorRole.start(
                 system,
                 kafkaSettings,
                 topics,
@@ -427,24 +427,13 @@ final class PipelineCommand implements Callable<Integer> {
     Set<SuiteTest> tests = EnumSet.copyOf(settings.testsFor(true));
     tests.add(SuiteTest.PGD);
     tests.add(SuiteTest.GINI);
-    try {
-      return sideBySide(tests, settings, config, test, teacherModel, student, modelId, log);
-    } catch (IllegalArgumentException e) {
-      if (!String.valueOf(e.getMessage()).contains("joint-correct subset is empty")) {
-        throw e;
-      }
+    RobustnessReport report =
+        sideBySide(tests, settings, config, test, teacherModel, student, modelId, log);
+    if (report.subsetEmpty()) {
       log.info(
           "no test image is classified correctly by both models: the final report has clean and PGD-20 only");
-      return sideBySide(
-          EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD),
-          settings,
-          config,
-          test,
-          teacherModel,
-          student,
-          modelId,
-          log);
     }
+    return report;
   }
 
   private RobustnessReport sideBySide(
@@ -505,7 +494,7 @@ final class PipelineCommand implements Callable<Integer> {
       KafkaTrainer.Result t,
       TrainSettings s,
       TrainingSplit split,
-      EvaluateStage evaluate,
+      EvaluatorRole evaluate,
       StreamMetrics streams) {
     double minutes = (System.nanoTime() - started) / 60e9;
     long total = (long) split.samples() * s.epochs();

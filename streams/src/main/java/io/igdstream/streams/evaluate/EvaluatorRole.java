@@ -2,11 +2,8 @@ package io.igdstream.streams.evaluate;
 
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.data.Dataset;
-import io.igdstream.core.eval.CorruptedImages;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
-import io.igdstream.core.eval.RobustnessSuite;
-import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
@@ -19,13 +16,11 @@ import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -50,22 +45,23 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The evaluator (DESIGN.md "Data flow"): follows one model's snapshots and, for every k-th version
- * and every final one, runs the robustness suite on the test split and writes the report to {@code
- * {ns}.reports} keyed by {@link ReportRecords#key (model id, version)}, so re-evaluating a version
- * (after a restart, say) replaces its report in the compacted topic instead of adding one. The
- * gauges of {@link EvaluationMetrics} are set once the broker has acknowledged the record.
+ * The evaluator role (DESIGN.md "Data flow"): follows one model's snapshots and, for every k-th
+ * version and every final one, has the {@link SnapshotEvaluator} score it on the test split and
+ * writes the report to {@code {ns}.reports} keyed by {@link ReportRecords#key (model id, version)},
+ * so re-evaluating a version (after a restart, say) replaces its report in the compacted topic
+ * instead of adding one. The gauges of {@link EvaluationMetrics} are set once the broker has
+ * acknowledged the record.
  *
  * <p>The stream: snapshot follower → (every k-th / final) → queue → conflate → {@code mapAsync(1)}
- * running the suite on the {@link GradientThread} → {@link Producer#flexiFlow} → metrics. The
- * follower closes a model when the next one arrives, so a selected snapshot's weights are copied
- * when it is loaded and the suite runs on its own copy: every selected version is scored on its own
- * weights even if newer ones arrive meanwhile. While one evaluation runs, waiting versions are
- * conflated to the newest (the older ones are skipped, and their {@link #report} futures
- * cancelled): the evaluator follows training instead of falling behind it. With {@code backlog =
- * all} every selected version waits its turn instead.
+ * running the {@link SnapshotEvaluator} on the {@link GradientThread} → {@link Producer#flexiFlow}
+ * → metrics. The follower closes a model when the next one arrives, so a selected snapshot's
+ * weights are copied when it is loaded and the suite runs on its own copy: every selected version
+ * is scored on its own weights even if newer ones arrive meanwhile. While one evaluation runs,
+ * waiting versions are conflated to the newest (the older ones are skipped, and their {@link
+ * #report} futures cancelled): the evaluator follows training instead of falling behind it. With
+ * {@code backlog = all} every selected version waits its turn instead.
  *
- * <p>Restarts: at start the stage reads the model's reports already in {@code {ns}.reports}; a
+ * <p>Restarts: at start the role reads the model's reports already in {@code {ns}.reports}; a
  * version found there is not evaluated again (its stored report stands in, without per-sample
  * data), so a killed and restarted evaluator leaves exactly one report per version.
  *
@@ -76,15 +72,13 @@ import org.apache.pekko.stream.javadsl.Source;
  * evaluation that fails (no test split yet, a broken snapshot) is logged and cancels that version's
  * {@link #report} future; the stream goes on.
  */
-public final class EvaluateStage {
+public final class EvaluatorRole {
 
-  static final String STAGE = "evaluate";
+  /** The role's name in metrics labels and log lines. */
+  static final String ROLE = "evaluate";
 
   private static final AvroCodec<io.igdstream.schemas.RobustnessReport> REPORTS =
       AvroCodec.of(io.igdstream.schemas.RobustnessReport.class);
-
-  /** What {@link RobustnessSuite} says when the model gets no test image right. */
-  private static final String EMPTY_SUBSET = "joint-correct subset is empty";
 
   /** Requests that may wait in the queue; conflate drains it at once, so it never fills. */
   private static final int QUEUE_SIZE = 16;
@@ -94,9 +88,6 @@ public final class EvaluateStage {
 
   /** Longest time to read the reports already published, at start. */
   private static final Duration READ_REPORTS = Duration.ofMinutes(2);
-
-  /** Saliency maps kept per report, for the final report's picture grid. */
-  private static final int EXAMPLES = 8;
 
   /** A selected snapshot, with a copy of its weights the suite owns. */
   private record Request(
@@ -113,7 +104,7 @@ public final class EvaluateStage {
   private final TopicNames topics;
   private final String modelId;
   private final EvaluateSettings settings;
-  private final IntFunction<PgdSettings> attack;
+  private final SnapshotEvaluator evaluator;
   private final StreamMetrics streamMetrics;
   private final EvaluationMetrics metrics;
   private final Consumer<String> log;
@@ -122,7 +113,7 @@ public final class EvaluateStage {
   private final Map<Long, CompletableFuture<Evaluation>> waiters = new ConcurrentHashMap<>();
   private final CompletableFuture<Done> done = new CompletableFuture<>();
 
-  /** Reports published before this stage started, by version; read on the gradient thread only. */
+  /** Reports published before this role started, by version; read on the gradient thread only. */
   private final Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore;
 
   private final BoundedSourceQueue<Request> queue;
@@ -137,7 +128,7 @@ public final class EvaluateStage {
   private volatile TestSet testSet;
   private volatile StoredCorruptions corrupted;
 
-  private EvaluateStage(
+  private EvaluatorRole(
       ActorSystem system,
       KafkaSettings kafka,
       TopicNames topics,
@@ -153,7 +144,7 @@ public final class EvaluateStage {
     this.topics = topics;
     this.modelId = modelId;
     this.settings = settings;
-    this.attack = attack;
+    this.evaluator = new SnapshotEvaluator(modelId, settings, attack, log);
     this.streamMetrics = streamMetrics;
     this.metrics = metrics;
     this.log = log;
@@ -173,7 +164,7 @@ public final class EvaluateStage {
             .run(system);
     this.queue = running.first().first();
     this.killSwitch = running.first().second();
-    this.follower = SnapshotFollower.start(kafka, topics, modelId, STAGE, streamMetrics);
+    this.follower = SnapshotFollower.start(kafka, topics, modelId, ROLE, streamMetrics);
     follower.onLoaded(this::offer);
     // a snapshot loaded before the listener was registered: offer it now (offer skips repeats)
     gradient.submit(
@@ -192,14 +183,14 @@ public final class EvaluateStage {
   }
 
   /**
-   * Starts the evaluator of {@code modelId}: its own snapshot follower (stage {@code evaluate}) and
+   * Starts the evaluator of {@code modelId}: its own snapshot follower (role {@code evaluate}) and
    * stream. It runs until {@link #stop} or {@link #shutdown}.
    *
    * @param attack the PGD settings for images of a channel count ({@link EvaluateSettings#attack})
    * @param log progress lines (one per report, skips and failures)
    * @throws IllegalArgumentException if the model id cannot be part of a report key
    */
-  public static EvaluateStage start(
+  public static EvaluatorRole start(
       ActorSystem system,
       KafkaSettings kafka,
       TopicNames topics,
@@ -225,7 +216,7 @@ public final class EvaluateStage {
               + topics.reports()
               + " (not evaluated again)");
     }
-    return new EvaluateStage(
+    return new EvaluatorRole(
         system,
         kafka,
         topics,
@@ -258,7 +249,7 @@ public final class EvaluateStage {
     return done;
   }
 
-  /** Completes when the stage has stopped and closed its follower; fails if the stream failed. */
+  /** Completes when the role has stopped and closed its follower; fails if the stream failed. */
   public CompletionStage<Done> done() {
     return done;
   }
@@ -271,7 +262,7 @@ public final class EvaluateStage {
   /**
    * Completes with version {@code version}'s evaluation once its report is acknowledged by the
    * broker; at once if it is the newest published one. It is cancelled if the version is skipped (a
-   * newer one was waiting too), its evaluation fails or the stage stops first. A version the
+   * newer one was waiting too), its evaluation fails or the role stops first. A version the
    * settings do not select, or published before the newest one, is not waited for: ask before it is
    * evaluated.
    */
@@ -365,7 +356,7 @@ public final class EvaluateStage {
               + (tests.skipped() > 0 ? " (" + tests.skipped() + " invalid records skipped)" : ""));
     }
     StoredCorruptions images = null;
-    if (settings.testsFor(request.isFinal()).contains(SuiteTest.CORRUPTIONS)) {
+    if (evaluator.readsCorruptions(request.isFinal())) {
       images = corrupted;
       if (images == null || !images.complete()) {
         images =
@@ -391,86 +382,17 @@ public final class EvaluateStage {
         && d.classCount() == spec.classes();
   }
 
-  /** On the gradient thread: the suite on the request's own copy of the weights. */
+  /** On the gradient thread: the snapshot's evaluation on the request's own copy of the weights. */
   private Evaluation run(Request request, Inputs inputs) {
-    long t0 = System.nanoTime();
-    Dataset test = inputs.tests().dataset();
-    CorruptedImages images =
-        inputs.corrupted() != null
-            ? inputs.corrupted()
-            : StoredCorruptions.none(inputs.tests(), settings.seed());
-    long fallbacksBefore = inputs.corrupted() != null ? inputs.corrupted().fallbacks() : 0;
-    Set<SuiteTest> tests = settings.testsFor(request.isFinal());
     try (Classifier model = Classifier.load(request.weights())) {
-      List<RobustnessSuite.Entry> entries =
-          List.of(
-              new RobustnessSuite.Entry(
-                  modelId, request.facts().getOrDefault("method", "unknown"), model));
-      RobustnessReport report;
-      try {
-        report = suite(tests, test).run(test.name(), test, entries, (name, n, of) -> {}, images);
-      } catch (IllegalArgumentException e) {
-        if (e.getMessage() == null || !e.getMessage().contains(EMPTY_SUBSET)) {
-          throw e;
-        }
-        // no test image right (an early snapshot): the subset tests have nothing to run on
-        Set<SuiteTest> reduced = EnumSet.of(SuiteTest.CLEAN);
-        if (tests.contains(SuiteTest.PGD)) {
-          reduced.add(SuiteTest.PGD);
-        }
-        log.accept(
-            "evaluate: snapshot v"
-                + request.version()
-                + " classifies no test image correctly; running "
-                + reduced
-                + " only");
-        report = suite(reduced, test).run(test.name(), test, entries, (name, n, of) -> {}, images);
-      }
-      ModelResult result = withVersion(report.models().get(0), request.version());
-      RobustnessReport one =
-          new RobustnessReport(
-              report.dataset(),
-              report.channels(),
-              report.height(),
-              report.width(),
-              report.samples(),
-              report.jointCorrect(),
-              report.seed(),
-              report.settings(),
-              List.of(result),
-              report.seconds());
-      long fallbacks =
-          inputs.corrupted() != null ? inputs.corrupted().fallbacks() - fallbacksBefore : 0;
-      return new Evaluation(
-          request.version(), request.isFinal(), one, (System.nanoTime() - t0) / 1e9, fallbacks);
+      return evaluator.evaluate(
+          request.version(),
+          request.isFinal(),
+          request.facts(),
+          model,
+          inputs.tests(),
+          inputs.corrupted());
     }
-  }
-
-  private RobustnessSuite suite(Set<SuiteTest> tests, Dataset test) {
-    return new RobustnessSuite(
-        new RobustnessSuite.Settings(
-            tests, settings.batchSize(), settings.seed(), attack.apply(test.channels()), EXAMPLES));
-  }
-
-  private static ModelResult withVersion(ModelResult m, long version) {
-    return new ModelResult(
-        m.modelId(),
-        version,
-        m.architecture(),
-        m.method(),
-        m.cleanAccuracy(),
-        m.pgd20Accuracy(),
-        m.giniPixel(),
-        m.giniRegional(),
-        m.giniPixelSamples(),
-        m.giniRegionalSamples(),
-        m.inaAdd(),
-        m.inaReplace(),
-        m.rn(),
-        m.ioaGrey(),
-        m.ioaWhite(),
-        m.corruptions(),
-        m.saliencyExamples());
   }
 
   private ProducerMessage.Envelope<byte[], byte[], Evaluation> envelope(Evaluation e) {
@@ -481,7 +403,7 @@ public final class EvaluateStage {
   }
 
   /**
-   * A version whose report was published before this stage started (a restart): the stored report
+   * A version whose report was published before this role started (a restart): the stored report
    * stands in for an evaluation, so waiters and {@link #latest} see it, and nothing is produced.
    */
   private void restored(
@@ -505,7 +427,7 @@ public final class EvaluateStage {
   /** After the broker acknowledged the report: gauges, the newest report, waiters. */
   private void published(Evaluation e) {
     latest = e;
-    streamMetrics.produced(STAGE, 1);
+    streamMetrics.produced(ROLE, 1);
     announce(e);
     ModelResult r = e.result();
     log.accept(
