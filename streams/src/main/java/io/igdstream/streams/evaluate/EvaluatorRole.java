@@ -1,7 +1,6 @@
 package io.igdstream.streams.evaluate;
 
 import io.igdstream.core.attack.PgdSettings;
-import io.igdstream.core.data.Dataset;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
 import io.igdstream.core.io.Checkpoint;
@@ -67,7 +66,7 @@ import org.apache.pekko.stream.javadsl.Source;
  *
  * <p>The test split is read once, at the first evaluation (ingest may still be writing when the
  * evaluator starts); corrupted images are read when an evaluation includes the corruption test and
- * re-read each time until every one is there ({@link StoredCorruptions}). Reading runs on Pekko's
+ * re-read each time until every one is there ({@link EvaluationInputs}). Reading runs on Pekko's
  * blocking dispatcher, never on the gradient thread, which the trainer and augment share. An
  * evaluation that fails (no test split yet, a broken snapshot) is logged and cancels that version's
  * {@link #report} future; the stream goes on.
@@ -97,14 +96,12 @@ public final class EvaluatorRole {
       ModelSpec spec,
       Checkpoint weights) {}
 
-  /** What an evaluation reads from Kafka; {@code corrupted} is null without the corruption test. */
-  private record Inputs(TestSet tests, StoredCorruptions corrupted) {}
-
   private final KafkaSettings kafka;
   private final TopicNames topics;
   private final String modelId;
   private final EvaluateSettings settings;
   private final SnapshotEvaluator evaluator;
+  private final EvaluationInputs inputs;
   private final StreamMetrics streamMetrics;
   private final EvaluationMetrics metrics;
   private final Consumer<String> log;
@@ -125,8 +122,6 @@ public final class EvaluatorRole {
 
   private volatile boolean terminated;
   private volatile Evaluation latest;
-  private volatile TestSet testSet;
-  private volatile StoredCorruptions corrupted;
 
   private EvaluatorRole(
       ActorSystem system,
@@ -145,6 +140,7 @@ public final class EvaluatorRole {
     this.modelId = modelId;
     this.settings = settings;
     this.evaluator = new SnapshotEvaluator(modelId, settings, attack, log);
+    this.inputs = new EvaluationInputs(kafka, topics, settings, log);
     this.streamMetrics = streamMetrics;
     this.metrics = metrics;
     this.log = log;
@@ -320,8 +316,10 @@ public final class EvaluatorRole {
   }
 
   private CompletionStage<Optional<Evaluation>> evaluate(Request request) {
-    return CompletableFuture.supplyAsync(() -> inputs(request), blocking)
-        .thenCompose(inputs -> gradient.submit(() -> run(request, inputs)))
+    return CompletableFuture.supplyAsync(
+            () -> inputs.read(request.spec(), evaluator.readsCorruptions(request.isFinal())),
+            blocking)
+        .thenCompose(read -> gradient.submit(() -> run(request, read)))
         .handle(
             (evaluation, failure) -> {
               if (failure == null) {
@@ -339,51 +337,8 @@ public final class EvaluatorRole {
             });
   }
 
-  /** Off the gradient thread: the test split (read once per model shape) and corrupted images. */
-  private Inputs inputs(Request request) {
-    TestSet tests = testSet;
-    ModelSpec spec = request.spec();
-    if (tests == null || !fits(tests.dataset(), spec)) {
-      tests =
-          TestSet.load(kafka, topics.samples(), spec, settings.testLimit(), settings.scanTimeout());
-      testSet = tests;
-      corrupted = null;
-      log.accept(
-          "evaluate: "
-              + tests.dataset().size()
-              + " test images of "
-              + tests.dataset().name()
-              + (tests.skipped() > 0 ? " (" + tests.skipped() + " invalid records skipped)" : ""));
-    }
-    StoredCorruptions images = null;
-    if (evaluator.readsCorruptions(request.isFinal())) {
-      images = corrupted;
-      if (images == null || !images.complete()) {
-        images =
-            StoredCorruptions.load(
-                kafka, topics.testCorrupted(), tests, settings.seed(), settings.scanTimeout());
-        corrupted = images;
-        log.accept(
-            "evaluate: "
-                + images.stored()
-                + " corrupted test images read"
-                + (images.skipped() > 0
-                    ? " (" + images.skipped() + " invalid records skipped)"
-                    : ""));
-      }
-    }
-    return new Inputs(tests, images);
-  }
-
-  private static boolean fits(Dataset d, ModelSpec spec) {
-    return d.channels() == spec.channels()
-        && d.height() == spec.height()
-        && d.width() == spec.width()
-        && d.classCount() == spec.classes();
-  }
-
   /** On the gradient thread: the snapshot's evaluation on the request's own copy of the weights. */
-  private Evaluation run(Request request, Inputs inputs) {
+  private Evaluation run(Request request, EvaluationInputs.Inputs inputs) {
     try (Classifier model = Classifier.load(request.weights())) {
       return evaluator.evaluate(
           request.version(),
