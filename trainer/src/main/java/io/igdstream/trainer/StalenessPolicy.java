@@ -12,6 +12,38 @@ public enum StalenessPolicy {
   /** Make a fresh PGD example against the current model in the trainer, then train. */
   REGENERATE;
 
+  /** What happens to one record. */
+  public enum Action {
+    /** Fresh enough: train on the shipped example. */
+    TRAIN,
+    /** Too stale, trained on the shipped example anyway (counted stale). */
+    TRAIN_STALE,
+    /** Too stale, skipped for this epoch (counted stale). */
+    DROP,
+    /** Too stale, trained on a fresh example made against the current model (counted stale). */
+    REGENERATE
+  }
+
+  /**
+   * The action for a record made against {@code snapshotVersion} while the trainer has published up
+   * to {@code version}: stale when more than {@code maxStaleness} versions behind.
+   */
+  public Action actionFor(long version, long snapshotVersion, int maxStaleness) {
+    if (staleness(version, snapshotVersion) <= maxStaleness) {
+      return Action.TRAIN;
+    }
+    return switch (this) {
+      case TRAIN -> Action.TRAIN_STALE;
+      case DROP -> Action.DROP;
+      case REGENERATE -> Action.REGENERATE;
+    };
+  }
+
+  /** Versions the record's snapshot is behind the newest published one (0 if not behind). */
+  public static long staleness(long version, long snapshotVersion) {
+    return Math.max(0, version - snapshotVersion);
+  }
+
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -10,8 +10,8 @@ import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
-import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
+import io.igdstream.streams.evaluate.EvaluatorStream;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -77,7 +77,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       TopicSetup.ensure(kafka, config, topics);
       ActorSystem system = ActorSystems.start(config);
       try {
-        EvaluateStage stage =
+        EvaluatorStream stage =
             EvaluatorRole.start(
                 system,
                 kafka,

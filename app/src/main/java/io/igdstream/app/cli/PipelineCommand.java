@@ -32,8 +32,8 @@ import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AugmentStage;
 import io.igdstream.streams.corrupt.CorruptSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
-import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.Evaluation;
+import io.igdstream.streams.evaluate.EvaluatorStream;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
@@ -231,7 +231,7 @@ public final class PipelineCommand implements Callable<Integer> {
         var corrupt = CorruptRole.start(system, kafkaSettings, topics, config, streamMetrics);
         running.add(
             () -> corrupt.drainAndShutdown(system.dispatcher()).toCompletableFuture().get());
-        EvaluateStage evaluate =
+        EvaluatorStream evaluate =
             EvaluatorRole.start(
                 system, kafkaSettings, topics, config, streamMetrics, metrics.registry(), log);
         running.add(() -> evaluate.stop().toCompletableFuture().get());
@@ -450,24 +450,13 @@ public final class PipelineCommand implements Callable<Integer> {
     Set<SuiteTest> tests = EnumSet.copyOf(settings.testsFor(true));
     tests.add(SuiteTest.PGD);
     tests.add(SuiteTest.GINI);
-    try {
-      return sideBySide(tests, settings, config, test, teacherModel, student, modelId, log);
-    } catch (IllegalArgumentException e) {
-      if (!String.valueOf(e.getMessage()).contains("joint-correct subset is empty")) {
-        throw e;
-      }
+    RobustnessReport report =
+        sideBySide(tests, settings, config, test, teacherModel, student, modelId, log);
+    if (report.subsetEmpty()) {
       log.info(
           "no test image is classified correctly by both models: the final report has clean and PGD-20 only");
-      return sideBySide(
-          EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD),
-          settings,
-          config,
-          test,
-          teacherModel,
-          student,
-          modelId,
-          log);
     }
+    return report;
   }
 
   private RobustnessReport sideBySide(
@@ -527,7 +516,7 @@ public final class PipelineCommand implements Callable<Integer> {
       AugmentStage.Status a,
       KafkaTrainer.Result t,
       KafkaTrainer.Progress step,
-      EvaluateStage evaluate,
+      EvaluatorStream evaluate,
       StreamMetrics streams) {
     String eval =
         evaluate

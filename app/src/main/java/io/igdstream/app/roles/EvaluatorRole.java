@@ -5,8 +5,8 @@ import io.igdstream.app.console.Log;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
-import io.igdstream.streams.evaluate.EvaluateStage;
 import io.igdstream.streams.evaluate.EvaluationMetrics;
+import io.igdstream.streams.evaluate.EvaluatorStream;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.pekko.actor.ActorSystem;
@@ -17,7 +17,7 @@ public final class EvaluatorRole {
   private EvaluatorRole() {}
 
   /** Starts following the snapshots of igd.trainer.model-id; a report per selected one. */
-  public static EvaluateStage start(
+  public static EvaluatorStream start(
       ActorSystem system,
       KafkaSettings kafka,
       TopicNames topics,
@@ -26,7 +26,7 @@ public final class EvaluatorRole {
       PrometheusRegistry registry,
       Log log) {
     EvaluateSettings settings = EvaluateSettings.fromConfig(config);
-    return EvaluateStage.start(
+    return EvaluatorStream.start(
         system,
         kafka,
         topics,

@@ -2,6 +2,7 @@ package io.igdstream.core.eval;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The robustness report of one or more models on one test set (docs/PROTOCOL.md §2): what the
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param seed the seed every random draw derives from, with the sample id and the test's name
  * @param settings the attack and test settings used
  * @param seconds wall time per test
+ * @param skipped the tests asked for that were not run because the joint-correct subset is empty
+ *     (no test image is classified correctly by every model); empty when every test ran
  */
 public record RobustnessReport(
     String dataset,
@@ -24,4 +27,15 @@ public record RobustnessReport(
     long seed,
     Map<String, Object> settings,
     List<ModelResult> models,
-    Map<String, Double> seconds) {}
+    Map<String, Double> seconds,
+    Set<SuiteTest> skipped) {
+
+  public RobustnessReport {
+    skipped = Set.copyOf(skipped);
+  }
+
+  /** Whether tests were left out because no test image is classified correctly by every model. */
+  public boolean subsetEmpty() {
+    return !skipped.isEmpty();
+  }
+}

@@ -20,18 +20,22 @@ import io.igdstream.core.metrics.Saliency;
 import io.igdstream.core.metrics.SampleSeeds;
 import io.igdstream.core.model.Classifier;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The robustness evaluation of docs/PROTOCOL.md §2 for one or more models side by side: clean and
  * PGD-20 accuracy over the test set, then, over the joint-correct subset, Gini of the saliency
  * maps, the inductive noise attack (add, replace), random noise, the inductive occlusion attack
  * (grey, white) and the corruptions × severities. Every random draw is seeded from (seed, sample
- * index, test name), so the same inputs give the same report.
+ * index, test name), so the same inputs give the same report. When no test image is classified
+ * correctly by every model, the subset tests are left out and the report lists them ({@link
+ * RobustnessReport#skipped}).
  */
 public final class RobustnessSuite {
 
@@ -140,12 +144,16 @@ public final class RobustnessSuite {
         subset.add(i);
       }
     }
-    if (needsSubset(settings.tests()) && subset.isEmpty()) {
-      throw new IllegalArgumentException(
-          "the joint-correct subset is empty: no test image is classified correctly by every model");
+    // No image right for every model (an early snapshot, say): the subset tests have nothing to
+    // run on, so the report has clean and PGD only and says which tests it left out.
+    Set<SuiteTest> tests = settings.tests();
+    Set<SuiteTest> skipped = EnumSet.noneOf(SuiteTest.class);
+    if (subset.isEmpty()) {
+      tests.stream().filter(RobustnessSuite::onSubset).forEach(skipped::add);
+      tests = tests.stream().filter(t -> !onSubset(t)).collect(Collectors.toUnmodifiableSet());
     }
     AutoAttackResult[] autoAttacks = new AutoAttackResult[entries.size()];
-    if (settings.tests().contains(SuiteTest.AUTOATTACK)) {
+    if (tests.contains(SuiteTest.AUTOATTACK)) {
       for (int m = 0; m < entries.size(); m++) {
         long t0 = System.nanoTime();
         autoAttacks[m] = autoAttack(entries.get(m).model(), test, progress);
@@ -157,6 +165,7 @@ public final class RobustnessSuite {
       results.add(
           subsetTests(
                   entries.get(m),
+                  tests,
                   test,
                   subset,
                   accuracy(correct[m]),
@@ -167,7 +176,7 @@ public final class RobustnessSuite {
               .withAutoAttack(autoAttacks[m]));
     }
     Map<String, Object> used = new LinkedHashMap<>();
-    used.put("tests", settings.tests().stream().map(SuiteTest::id).sorted().toList());
+    used.put("tests", tests.stream().map(SuiteTest::id).sorted().toList());
     used.put("pgd_eps", settings.pgd().eps());
     used.put("pgd_alpha", settings.pgd().alpha());
     used.put("pgd_steps", settings.pgd().steps());
@@ -197,11 +206,13 @@ public final class RobustnessSuite {
         settings.seed(),
         used,
         results,
-        seconds);
+        seconds,
+        skipped);
   }
 
   private ModelResult subsetTests(
       Entry entry,
+      Set<SuiteTest> tests,
       Dataset test,
       List<Integer> subset,
       double clean,
@@ -209,7 +220,6 @@ public final class RobustnessSuite {
       Map<String, Double> seconds,
       Progress progress,
       CorruptedImages corrupted) {
-    Set<SuiteTest> tests = settings.tests();
     Classifier model = entry.model();
     int c = test.channels();
     int h = test.height();
@@ -357,8 +367,12 @@ public final class RobustnessSuite {
 
   /** Whether any test runs on the joint-correct subset (all but clean, PGD and AutoAttack). */
   private static boolean needsSubset(Set<SuiteTest> tests) {
-    return tests.stream()
-        .anyMatch(t -> t != SuiteTest.CLEAN && t != SuiteTest.PGD && t != SuiteTest.AUTOATTACK);
+    return tests.stream().anyMatch(RobustnessSuite::onSubset);
+  }
+
+  /** Whether the test runs on the joint-correct subset (all but clean, PGD and AutoAttack do). */
+  private static boolean onSubset(SuiteTest test) {
+    return test != SuiteTest.CLEAN && test != SuiteTest.PGD && test != SuiteTest.AUTOATTACK;
   }
 
   /**

@@ -15,10 +15,10 @@ import io.igdstream.core.io.CheckpointException;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.ModelSpec;
-import io.igdstream.core.model.NativeMemory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * In-process training (the research path, {@code igd train-local}): epochs of seeded batches, one
@@ -118,31 +118,25 @@ public final class LocalTrainer {
           new BatchSampler(train, settings.batchSize(), settings.seed(), augmentation(), false);
       int perEpoch = sampler.batchesPerEpoch();
       long totalSteps = (long) perEpoch * settings.epochs();
-      LearningRateSchedule schedule =
-          new LearningRateSchedule(settings.schedule(), settings.sgd().learningRate(), totalSteps);
+      TrainingLedger ledger = TrainingLedger.of(settings, totalSteps);
 
-      long globalStep = 0;
-      double epochLossSum = 0;
       double restoredSeconds = 0;
       Optional<Checkpoint> resume = checkpoints.latest(listener::onMessage);
       if (resume.isPresent()) {
         Checkpoint c = resume.get();
         checkCompatible(c, student);
-        student.loadStateDict(c.model());
-        sgd.loadState(c.optimizer());
-        schedule.restore(prefixed(c.metadata(), "schedule."));
-        globalStep = c.requireLong("step");
-        epochLossSum = Double.parseDouble(c.require("epoch_loss_sum"));
+        ledger.resume(c, student, sgd, Set.of());
         restoredSeconds = Double.parseDouble(c.metadata().getOrDefault("train_seconds", "0"));
         listener.onMessage(
-            "resumed from checkpoint at step " + globalStep + " in " + checkpoints.directory());
+            "resumed from checkpoint at step " + ledger.step() + " in " + checkpoints.directory());
       }
-      listener.onStart(globalStep, totalSteps);
+      listener.onStart(ledger.step(), totalSteps);
       long started = System.nanoTime();
-      while (globalStep < totalSteps) {
+      while (ledger.step() < totalSteps) {
+        long globalStep = ledger.step();
         int epoch = (int) (globalStep / perEpoch);
         int batchIndex = (int) (globalStep % perEpoch);
-        double rate = schedule.rate(globalStep);
+        double rate = ledger.rate();
         StepTerms terms;
         try (NDManager scope = student.manager().newSubManager()) {
           Batch batch = sampler.batch(epoch, batchIndex);
@@ -150,41 +144,24 @@ public final class LocalTrainer {
           NDArray labels = scope.create(toLongs(batch.labels()));
           terms = step.step(x, labels, stepSeed(settings.seed(), globalStep), rate);
         }
-        if (!Double.isFinite(terms.total())) {
-          throw new IllegalStateException(
-              "training diverged at step "
-                  + globalStep
-                  + " (loss "
-                  + terms.total()
-                  + "); lower igd.train.learning-rate (now "
-                  + settings.sgd().learningRate()
-                  + ")");
-        }
-        globalStep++;
-        NativeMemory.releaseEvery(
-            globalStep); // keeps resident memory flat (glibc holds freed tensors)
-        epochLossSum += terms.total();
+        ledger.stepped(terms);
         listener.onStep(
             new Progress(
                 epoch,
                 settings.epochs(),
                 batchIndex,
                 perEpoch,
-                globalStep,
+                ledger.step(),
                 totalSteps,
                 rate,
                 terms));
-        boolean epochDone = globalStep % perEpoch == 0;
+        boolean epochDone = ledger.step() % perEpoch == 0;
         if (epochDone) {
-          double mean = epochLossSum / perEpoch;
-          schedule.epochEnded(mean);
-          listener.onEpochEnd(epoch, mean);
-          epochLossSum = 0;
+          listener.onEpochEnd(epoch, ledger.endEpoch(perEpoch));
         }
         trainSeconds = restoredSeconds + (System.nanoTime() - started) / 1e9;
-        if (epochDone || globalStep % settings.checkpointEvery() == 0) {
-          checkpoints.save(
-              checkpoint(student, sgd, schedule, globalStep, perEpoch, epochLossSum), globalStep);
+        if (epochDone || ledger.step() % settings.checkpointEvery() == 0) {
+          checkpoints.save(checkpoint(student, sgd, ledger, perEpoch), ledger.step());
         }
       }
       trainSeconds = restoredSeconds + (System.nanoTime() - started) / 1e9;
@@ -228,25 +205,18 @@ public final class LocalTrainer {
   }
 
   private Checkpoint checkpoint(
-      Classifier student,
-      Sgd sgd,
-      LearningRateSchedule schedule,
-      long step,
-      int batchesPerEpoch,
-      double epochLossSum) {
+      Classifier student, Sgd sgd, TrainingLedger ledger, int batchesPerEpoch) {
+    long step = ledger.step();
     Map<String, String> meta = new LinkedHashMap<>(runMetadata);
     meta.putAll(student.describe());
     meta.put("method", settings.method().id());
     meta.put("seed", Long.toString(settings.seed()));
-    meta.put("step", Long.toString(step));
     meta.put("epoch", Long.toString(step / batchesPerEpoch));
     // Every random draw derives from (seed, step), so seed and step are the whole RNG state.
     meta.put("rng", "seed=" + settings.seed() + ",step=" + step);
     meta.put("settings", settings.toString());
     meta.put("train_seconds", Double.toString(trainSeconds));
-    meta.put("epoch_loss_sum", Double.toString(epochLossSum));
-    schedule.state().forEach((k, v) -> meta.put("schedule." + k, v));
-    return new Checkpoint(meta, student.stateDict(), sgd.state());
+    return ledger.checkpoint(meta, student, sgd, Map.of());
   }
 
   private void checkCompatible(Checkpoint c, Classifier student) {
@@ -267,17 +237,6 @@ public final class LocalTrainer {
                 + " (use another --out to start a new run)");
       }
     }
-  }
-
-  private static Map<String, String> prefixed(Map<String, String> meta, String prefix) {
-    Map<String, String> out = new LinkedHashMap<>();
-    meta.forEach(
-        (k, v) -> {
-          if (k.startsWith(prefix)) {
-            out.put(k.substring(prefix.length()), v);
-          }
-        });
-    return out;
   }
 
   /** A well-mixed seed per (run seed, step) (SplitMix64's finaliser). */

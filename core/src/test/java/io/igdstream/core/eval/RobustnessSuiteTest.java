@@ -78,6 +78,7 @@ class RobustnessSuiteTest {
     }
     assertEquals(test.size(), report.samples());
     assertEquals(joint, report.jointCorrect());
+    assertTrue(joint > 0 && report.skipped().isEmpty(), "every test ran on " + joint + " images");
     ModelResult r = report.models().get(0);
     assertEquals((double) correctFirst / test.size(), r.cleanAccuracy(), 1e-12);
     assertTrue(r.pgd20Accuracy() <= r.cleanAccuracy());
@@ -189,7 +190,7 @@ class RobustnessSuiteTest {
   }
 
   @Test
-  void anEmptyJointCorrectSubsetIsAnError() {
+  void anEmptyJointCorrectSubsetSkipsTheSubsetTestsAndSaysSo() {
     // All weights zero: every logit is 0, so the model always predicts class 0. Keep only images of
     // other classes.
     try (Classifier constant =
@@ -210,17 +211,23 @@ class RobustnessSuiteTest {
         }
       }
       Dataset noClassZero = new Dataset("no-zero", 1, 28, 28, test.classes(), pixels, labels);
-      IllegalArgumentException e =
-          assertThrows(
-              IllegalArgumentException.class,
-              () ->
-                  suite(Set.of(SuiteTest.GINI), 0)
-                      .run(
-                          "no-zero",
-                          noClassZero,
-                          List.of(new RobustnessSuite.Entry("constant", "none", constant)),
-                          (t, d, k) -> {}));
-      assertTrue(e.getMessage().contains("joint-correct subset is empty"), e.getMessage());
+      RobustnessReport report =
+          suite(Set.of(SuiteTest.CLEAN, SuiteTest.PGD, SuiteTest.GINI, SuiteTest.RN), 0)
+              .run(
+                  "no-zero",
+                  noClassZero,
+                  List.of(new RobustnessSuite.Entry("constant", "none", constant)),
+                  (t, d, k) -> {});
+      assertEquals(0, report.jointCorrect());
+      assertTrue(report.subsetEmpty());
+      assertEquals(Set.of(SuiteTest.GINI, SuiteTest.RN), report.skipped());
+      assertEquals(List.of("clean", "pgd"), report.settings().get("tests"));
+      ModelResult r = report.models().get(0);
+      assertEquals(0.0, r.cleanAccuracy());
+      assertEquals(0.0, r.pgd20Accuracy());
+      assertNull(r.giniPixel());
+      assertNull(r.rn());
+      assertEquals(0, r.giniPixelSamples().length);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -178,7 +179,8 @@ public final class ReportRecords {
         r.getSeed(),
         settings,
         List.of(fromAvro(r)),
-        r.getSeconds());
+        r.getSeconds(),
+        Set.of());
   }
 
   private static Number setting(RobustnessReport report, String name) {

@@ -5,6 +5,7 @@ import io.igdstream.core.eval.RobustnessReport;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Model results and reports for the evaluator's tests: every test run, or only clean. */
 final class Results {
@@ -76,7 +77,8 @@ final class Results {
         5L,
         settings,
         List.of(model),
-        Map.of("clean", 1.5, "pgd", 12.25));
+        Map.of("clean", 1.5, "pgd", 12.25),
+        Set.of());
   }
 
   private static Map<Integer, Double> severities(double low, double high) {

@@ -72,7 +72,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("broker")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class EvaluateStageTest {
+class EvaluatorStreamTest {
 
   static final Duration READY = Duration.ofSeconds(30);
   static final String MODEL = "igd-test";
@@ -125,8 +125,8 @@ class EvaluateStageTest {
           log.add(line);
           System.out.println(line);
         };
-    EvaluateStage stage =
-        EvaluateStage.start(
+    EvaluatorStream stage =
+        EvaluatorStream.start(
             system,
             kafka,
             topics,
@@ -183,8 +183,8 @@ class EvaluateStageTest {
 
     // a restarted evaluator finds v1's report in the topic and does not evaluate it again
     PrometheusRegistry again = new PrometheusRegistry();
-    EvaluateStage restarted =
-        EvaluateStage.start(
+    EvaluatorStream restarted =
+        EvaluatorStream.start(
             system,
             kafka,
             topics,

@@ -1,12 +1,8 @@
 package io.igdstream.streams.evaluate;
 
 import io.igdstream.core.attack.PgdSettings;
-import io.igdstream.core.data.Dataset;
-import io.igdstream.core.eval.CorruptedImages;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
-import io.igdstream.core.eval.RobustnessSuite;
-import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
@@ -19,13 +15,11 @@ import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -50,41 +44,40 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The evaluator (docs/DESIGN.md "Data flow"): follows one model's snapshots and, for every k-th
- * version and every final one, runs the robustness suite on the test split and writes the report to
- * {@code {ns}.reports} keyed by {@link ReportRecords#key (model id, version)}, so re-evaluating a
- * version (after a restart, say) replaces its report in the compacted topic instead of adding one.
- * The gauges of {@link EvaluationMetrics} are set once the broker has acknowledged the record.
+ * The evaluator role (docs/DESIGN.md "Data flow"): follows one model's snapshots and, for every
+ * k-th version and every final one, has the {@link SnapshotEvaluator} score it on the test split
+ * and writes the report to {@code {ns}.reports} keyed by {@link ReportRecords#key (model id,
+ * version)}, so re-evaluating a version (after a restart, say) replaces its report in the compacted
+ * topic instead of adding one. The gauges of {@link EvaluationMetrics} are set once the broker has
+ * acknowledged the record.
  *
  * <p>The stream: snapshot follower → (every k-th / final) → queue → conflate → {@code mapAsync(1)}
- * running the suite on the {@link GradientThread} → {@link Producer#flexiFlow} → metrics. The
- * follower closes a model when the next one arrives, so a selected snapshot's weights are copied
- * when it is loaded and the suite runs on its own copy: every selected version is scored on its own
- * weights even if newer ones arrive meanwhile. While one evaluation runs, waiting versions are
- * conflated to the newest (the older ones are skipped, and their {@link #report} futures
- * cancelled): the evaluator follows training instead of falling behind it. With {@code backlog =
- * all} every selected version waits its turn instead.
+ * running the {@link SnapshotEvaluator} on the {@link GradientThread} → {@link Producer#flexiFlow}
+ * → metrics. The follower closes a model when the next one arrives, so a selected snapshot's
+ * weights are copied when it is loaded and the suite runs on its own copy: every selected version
+ * is scored on its own weights even if newer ones arrive meanwhile. While one evaluation runs,
+ * waiting versions are conflated to the newest (the older ones are skipped, and their {@link
+ * #report} futures cancelled): the evaluator follows training instead of falling behind it. With
+ * {@code backlog = all} every selected version waits its turn instead.
  *
- * <p>Restarts: at start the stage reads the model's reports already in {@code {ns}.reports}; a
+ * <p>Restarts: at start the role reads the model's reports already in {@code {ns}.reports}; a
  * version found there is not evaluated again (its stored report stands in, without per-sample
  * data), so a killed and restarted evaluator leaves exactly one report per version.
  *
  * <p>The test split is read once, at the first evaluation (ingest may still be writing when the
  * evaluator starts); corrupted images are read when an evaluation includes the corruption test and
- * re-read each time until every one is there ({@link StoredCorruptions}). Reading runs on Pekko's
+ * re-read each time until every one is there ({@link EvaluationInputs}). Reading runs on Pekko's
  * blocking dispatcher, never on the gradient thread, which the trainer and augment share. An
  * evaluation that fails (no test split yet, a broken snapshot) is logged and cancels that version's
  * {@link #report} future; the stream goes on.
  */
-public final class EvaluateStage {
+public final class EvaluatorStream {
 
-  static final String STAGE = "evaluate";
+  /** The role's name in metrics labels and log lines. */
+  static final String ROLE = "evaluate";
 
   private static final AvroCodec<io.igdstream.schemas.RobustnessReport> REPORTS =
       AvroCodec.of(io.igdstream.schemas.RobustnessReport.class);
-
-  /** What {@link RobustnessSuite} says when the model gets no test image right. */
-  private static final String EMPTY_SUBSET = "joint-correct subset is empty";
 
   /** Requests that may wait in the queue; conflate drains it at once, so it never fills. */
   private static final int QUEUE_SIZE = 16;
@@ -95,9 +88,6 @@ public final class EvaluateStage {
   /** Longest time to read the reports already published, at start. */
   private static final Duration READ_REPORTS = Duration.ofMinutes(2);
 
-  /** Saliency maps kept per report, for the final report's picture grid. */
-  private static final int EXAMPLES = 8;
-
   /** A selected snapshot, with a copy of its weights the suite owns. */
   private record Request(
       long version,
@@ -106,14 +96,12 @@ public final class EvaluateStage {
       ModelSpec spec,
       Checkpoint weights) {}
 
-  /** What an evaluation reads from Kafka; {@code corrupted} is null without the corruption test. */
-  private record Inputs(TestSet tests, StoredCorruptions corrupted) {}
-
   private final KafkaSettings kafka;
   private final TopicNames topics;
   private final String modelId;
   private final EvaluateSettings settings;
-  private final IntFunction<PgdSettings> attack;
+  private final SnapshotEvaluator evaluator;
+  private final EvaluationInputs inputs;
   private final StreamMetrics streamMetrics;
   private final EvaluationMetrics metrics;
   private final Consumer<String> log;
@@ -122,7 +110,7 @@ public final class EvaluateStage {
   private final Map<Long, CompletableFuture<Evaluation>> waiters = new ConcurrentHashMap<>();
   private final CompletableFuture<Done> done = new CompletableFuture<>();
 
-  /** Reports published before this stage started, by version; read on the gradient thread only. */
+  /** Reports published before this role started, by version; read on the gradient thread only. */
   private final Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore;
 
   private final BoundedSourceQueue<Request> queue;
@@ -134,10 +122,8 @@ public final class EvaluateStage {
 
   private volatile boolean terminated;
   private volatile Evaluation latest;
-  private volatile TestSet testSet;
-  private volatile StoredCorruptions corrupted;
 
-  private EvaluateStage(
+  private EvaluatorStream(
       ActorSystem system,
       KafkaSettings kafka,
       TopicNames topics,
@@ -153,7 +139,8 @@ public final class EvaluateStage {
     this.topics = topics;
     this.modelId = modelId;
     this.settings = settings;
-    this.attack = attack;
+    this.evaluator = new SnapshotEvaluator(modelId, settings, attack, log);
+    this.inputs = new EvaluationInputs(kafka, topics, settings, log);
     this.streamMetrics = streamMetrics;
     this.metrics = metrics;
     this.log = log;
@@ -173,7 +160,7 @@ public final class EvaluateStage {
             .run(system);
     this.queue = running.first().first();
     this.killSwitch = running.first().second();
-    this.follower = SnapshotFollower.start(kafka, topics, modelId, STAGE, streamMetrics);
+    this.follower = SnapshotFollower.start(kafka, topics, modelId, ROLE, streamMetrics);
     follower.onLoaded(this::offer);
     // a snapshot loaded before the listener was registered: offer it now (offer skips repeats)
     gradient.submit(
@@ -192,14 +179,14 @@ public final class EvaluateStage {
   }
 
   /**
-   * Starts the evaluator of {@code modelId}: its own snapshot follower (stage {@code evaluate}) and
+   * Starts the evaluator of {@code modelId}: its own snapshot follower (role {@code evaluate}) and
    * stream. It runs until {@link #stop} or {@link #shutdown}.
    *
    * @param attack the PGD settings for images of a channel count ({@link EvaluateSettings#attack})
    * @param log progress lines (one per report, skips and failures)
    * @throws IllegalArgumentException if the model id cannot be part of a report key
    */
-  public static EvaluateStage start(
+  public static EvaluatorStream start(
       ActorSystem system,
       KafkaSettings kafka,
       TopicNames topics,
@@ -225,7 +212,7 @@ public final class EvaluateStage {
               + topics.reports()
               + " (not evaluated again)");
     }
-    return new EvaluateStage(
+    return new EvaluatorStream(
         system,
         kafka,
         topics,
@@ -258,7 +245,7 @@ public final class EvaluateStage {
     return done;
   }
 
-  /** Completes when the stage has stopped and closed its follower; fails if the stream failed. */
+  /** Completes when the role has stopped and closed its follower; fails if the stream failed. */
   public CompletionStage<Done> done() {
     return done;
   }
@@ -271,7 +258,7 @@ public final class EvaluateStage {
   /**
    * Completes with version {@code version}'s evaluation once its report is acknowledged by the
    * broker; at once if it is the newest published one. It is cancelled if the version is skipped (a
-   * newer one was waiting too), its evaluation fails or the stage stops first. A version the
+   * newer one was waiting too), its evaluation fails or the role stops first. A version the
    * settings do not select, or published before the newest one, is not waited for: ask before it is
    * evaluated.
    */
@@ -329,8 +316,10 @@ public final class EvaluateStage {
   }
 
   private CompletionStage<Optional<Evaluation>> evaluate(Request request) {
-    return CompletableFuture.supplyAsync(() -> inputs(request), blocking)
-        .thenCompose(inputs -> gradient.submit(() -> run(request, inputs)))
+    return CompletableFuture.supplyAsync(
+            () -> inputs.read(request.spec(), evaluator.readsCorruptions(request.isFinal())),
+            blocking)
+        .thenCompose(read -> gradient.submit(() -> run(request, read)))
         .handle(
             (evaluation, failure) -> {
               if (failure == null) {
@@ -348,129 +337,17 @@ public final class EvaluateStage {
             });
   }
 
-  /** Off the gradient thread: the test split (read once per model shape) and corrupted images. */
-  private Inputs inputs(Request request) {
-    TestSet tests = testSet;
-    ModelSpec spec = request.spec();
-    if (tests == null || !fits(tests.dataset(), spec)) {
-      tests =
-          TestSet.load(kafka, topics.samples(), spec, settings.testLimit(), settings.scanTimeout());
-      testSet = tests;
-      corrupted = null;
-      log.accept(
-          "evaluate: "
-              + tests.dataset().size()
-              + " test images of "
-              + tests.dataset().name()
-              + (tests.skipped() > 0 ? " (" + tests.skipped() + " invalid records skipped)" : ""));
-    }
-    StoredCorruptions images = null;
-    if (settings.testsFor(request.isFinal()).contains(SuiteTest.CORRUPTIONS)) {
-      images = corrupted;
-      if (images == null || !images.complete()) {
-        images =
-            StoredCorruptions.load(
-                kafka, topics.testCorrupted(), tests, settings.seed(), settings.scanTimeout());
-        corrupted = images;
-        log.accept(
-            "evaluate: "
-                + images.stored()
-                + " corrupted test images read"
-                + (images.skipped() > 0
-                    ? " (" + images.skipped() + " invalid records skipped)"
-                    : ""));
-      }
-    }
-    return new Inputs(tests, images);
-  }
-
-  private static boolean fits(Dataset d, ModelSpec spec) {
-    return d.channels() == spec.channels()
-        && d.height() == spec.height()
-        && d.width() == spec.width()
-        && d.classCount() == spec.classes();
-  }
-
-  /** On the gradient thread: the suite on the request's own copy of the weights. */
-  private Evaluation run(Request request, Inputs inputs) {
-    long t0 = System.nanoTime();
-    Dataset test = inputs.tests().dataset();
-    CorruptedImages images =
-        inputs.corrupted() != null
-            ? inputs.corrupted()
-            : StoredCorruptions.none(inputs.tests(), settings.seed());
-    long fallbacksBefore = inputs.corrupted() != null ? inputs.corrupted().fallbacks() : 0;
-    Set<SuiteTest> tests = settings.testsFor(request.isFinal());
+  /** On the gradient thread: the snapshot's evaluation on the request's own copy of the weights. */
+  private Evaluation run(Request request, EvaluationInputs.Inputs inputs) {
     try (Classifier model = Classifier.load(request.weights())) {
-      List<RobustnessSuite.Entry> entries =
-          List.of(
-              new RobustnessSuite.Entry(
-                  modelId, request.facts().getOrDefault("method", "unknown"), model));
-      RobustnessReport report;
-      try {
-        report = suite(tests, test).run(test.name(), test, entries, (name, n, of) -> {}, images);
-      } catch (IllegalArgumentException e) {
-        if (e.getMessage() == null || !e.getMessage().contains(EMPTY_SUBSET)) {
-          throw e;
-        }
-        // no test image right (an early snapshot): the subset tests have nothing to run on
-        Set<SuiteTest> reduced = EnumSet.of(SuiteTest.CLEAN);
-        if (tests.contains(SuiteTest.PGD)) {
-          reduced.add(SuiteTest.PGD);
-        }
-        log.accept(
-            "evaluate: snapshot v"
-                + request.version()
-                + " classifies no test image correctly; running "
-                + reduced
-                + " only");
-        report = suite(reduced, test).run(test.name(), test, entries, (name, n, of) -> {}, images);
-      }
-      ModelResult result = withVersion(report.models().get(0), request.version());
-      RobustnessReport one =
-          new RobustnessReport(
-              report.dataset(),
-              report.channels(),
-              report.height(),
-              report.width(),
-              report.samples(),
-              report.jointCorrect(),
-              report.seed(),
-              report.settings(),
-              List.of(result),
-              report.seconds());
-      long fallbacks =
-          inputs.corrupted() != null ? inputs.corrupted().fallbacks() - fallbacksBefore : 0;
-      return new Evaluation(
-          request.version(), request.isFinal(), one, (System.nanoTime() - t0) / 1e9, fallbacks);
+      return evaluator.evaluate(
+          request.version(),
+          request.isFinal(),
+          request.facts(),
+          model,
+          inputs.tests(),
+          inputs.corrupted());
     }
-  }
-
-  private RobustnessSuite suite(Set<SuiteTest> tests, Dataset test) {
-    return new RobustnessSuite(
-        new RobustnessSuite.Settings(
-            tests, settings.batchSize(), settings.seed(), attack.apply(test.channels()), EXAMPLES));
-  }
-
-  private static ModelResult withVersion(ModelResult m, long version) {
-    return new ModelResult(
-        m.modelId(),
-        version,
-        m.architecture(),
-        m.method(),
-        m.cleanAccuracy(),
-        m.pgd20Accuracy(),
-        m.giniPixel(),
-        m.giniRegional(),
-        m.giniPixelSamples(),
-        m.giniRegionalSamples(),
-        m.inaAdd(),
-        m.inaReplace(),
-        m.rn(),
-        m.ioaGrey(),
-        m.ioaWhite(),
-        m.corruptions(),
-        m.saliencyExamples());
   }
 
   private ProducerMessage.Envelope<byte[], byte[], Evaluation> envelope(Evaluation e) {
@@ -481,7 +358,7 @@ public final class EvaluateStage {
   }
 
   /**
-   * A version whose report was published before this stage started (a restart): the stored report
+   * A version whose report was published before this role started (a restart): the stored report
    * stands in for an evaluation, so waiters and {@link #latest} see it, and nothing is produced.
    */
   private void restored(
@@ -505,7 +382,7 @@ public final class EvaluateStage {
   /** After the broker acknowledged the report: gauges, the newest report, waiters. */
   private void published(Evaluation e) {
     latest = e;
-    streamMetrics.produced(STAGE, 1);
+    streamMetrics.produced(ROLE, 1);
     announce(e);
     ModelResult r = e.result();
     log.accept(
