@@ -4,8 +4,9 @@
 Reads either a folder of images, one sub-folder per class (as `igd ingest --dataset folder:DIR`
 reads it: sorted folder names give the labels; with train/ and test/ sub-folders those are the
 splits, otherwise the 6th, 12th, ... file of each class, sorted by name, is held out as test), or a
-numpy .npz file with arrays x, y (training split) and optionally x_test, y_test (test split); x is
-(N, H, W), (N, C, H, W) or (N, H, W, C) with C in {1, 3}, uint8 (0..255) or float in [0, 1].
+numpy .npz file with arrays x, y (training split) and optionally x_test, y_test (test split) and
+class_names (strings; default "0", "1", ...); x is (N, H, W), (N, C, H, W) or (N, H, W, C) with C in
+{1, 3}, uint8 (0..255) or float in [0, 1]; classes = the largest label + 1 (or len(class_names)).
 
 Each record is what `igd ingest` writes: key = the sample id as UTF-8 (train-000000, test-000000,
 numbered per split in file order), value = Avro single-object encoding of ImageSample (the bytes
@@ -45,6 +46,7 @@ IMAGE_SAMPLE_SCHEMA = {
             {"name": "shape", "type": {"type": "array", "items": "int"}},
             {"name": "data", "type": "bytes"}]}},
         {"name": "dataset", "type": "string", "default": ""},
+        {"name": "class_names", "type": {"type": "array", "items": "string"}, "default": []},
     ],
 }
 
@@ -122,7 +124,7 @@ def _decode(path):
 
 
 def read_folder(directory):
-    """{"TRAIN": [(pixels CxHxW uint8, label)], "TEST": [...]}, classes, channels, H, W."""
+    """{"TRAIN": [(pixels CxHxW uint8, label)], "TEST": [...]}, class names, channels, H, W."""
     import numpy as np
     if not os.path.isdir(directory):
         raise BadInput("%s: no such directory" % directory)
@@ -157,7 +159,7 @@ def read_folder(directory):
             if grey:
                 a = np.repeat(a[None], channels, axis=0)  # a grey image in an RGB set repeats
             out[split].append((a, label))
-    return out, len(classes), channels, height, width
+    return out, classes, channels, height, width
 
 
 def _as_chw(x, name, path):
@@ -213,9 +215,16 @@ def read_npz(path):
         labels_all.append(y)
         out[split] = list(zip(x, (int(v) for v in y)))
     classes = int(max(int(y.max()) for y in labels_all if y.size) + 1)
-    if classes < 2:
+    if "class_names" in keys:
+        names = [str(n) for n in np.asarray(arrays["class_names"]).reshape(-1)]
+        if len(names) < classes:
+            raise BadInput("%s: class_names has %d names, the labels need %d"
+                           % (path, len(names), classes))
+    else:
+        names = [str(k) for k in range(classes)]
+    if len(names) < 2:
         raise BadInput("%s: labels give %d class, a classifier needs at least 2" % (path, classes))
-    return out, classes, int(shape[0]), int(shape[1]), int(shape[2])
+    return out, names, int(shape[0]), int(shape[1]), int(shape[2])
 
 
 # --- Kafka -------------------------------------------------------------------------------------
@@ -357,11 +366,12 @@ def main(argv=None):
             raise BadInput("--partitions must be >= 1, was %d" % args.partitions)
 
         if args.folder:
-            splits, classes, c, h, w = read_folder(args.folder)
+            splits, class_names, c, h, w = read_folder(args.folder)
             dataset = args.dataset or "folder:" + args.folder
         else:
-            splits, classes, c, h, w = read_npz(args.npz)
+            splits, class_names, c, h, w = read_npz(args.npz)
             dataset = args.dataset or "npz:" + args.npz
+        classes = len(class_names)
         total = sum(len(v) for v in splits.values())
         if total == 0:
             raise BadInput("no images in the input")
@@ -412,7 +422,8 @@ def main(argv=None):
                         else a.astype("<f4")).tobytes()
                 body = io.BytesIO()
                 writer.write({"id": key, "split": split, "label": int(label), "classes": classes,
-                              "image": {"shape": [c, h, w], "data": data}, "dataset": dataset},
+                              "image": {"shape": [c, h, w], "data": data}, "dataset": dataset,
+                              "class_names": class_names},
                              avro.io.BinaryEncoder(body))
                 while True:
                     try:

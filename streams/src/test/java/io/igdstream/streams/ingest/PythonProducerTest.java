@@ -240,6 +240,7 @@ class PythonProducerTest {
         assertEquals(x.label(), s.getLabel(), e.getKey());
         assertEquals(CLASSES, s.getClasses(), e.getKey());
         assertEquals("folder:" + folder, s.getDataset().toString());
+        assertEquals(List.of("class_0", "class_1", "class_2"), s.getClassNames(), e.getKey());
         assertArrayEquals(SHAPE, Tensors.shape(s.getImage()), e.getKey());
         float[] pixels = Tensors.floats(s.getImage());
         for (int i = 0; i < pixels.length; i++) {
@@ -275,6 +276,75 @@ class PythonProducerTest {
       assertEquals(topics.dlq(), dlq.topic());
       assertArrayEquals(good.key(), dlq.key());
       assertNotNull(letter.getReason());
+    }
+  }
+
+  /**
+   * Python writes x (uint8, N×H×W), y, x_test (float32 in [0, 1], N×H×W×1), y_test and class_names
+   * from formulas this test repeats.
+   */
+  private static final String WRITE_NPZ =
+      """
+      import sys
+      import numpy as np
+      i, r, c = np.meshgrid(np.arange(20), np.arange(28), np.arange(28), indexing="ij")
+      x = ((i * 31 + r * 7 + c * 3) % 256).astype(np.uint8)
+      it, rt, ct = np.meshgrid(np.arange(6), np.arange(28), np.arange(28), indexing="ij")
+      xt = (((it * 13 + rt * 5 + ct) % 100).astype(np.float32) / np.float32(100))[..., None]
+      np.savez(sys.argv[1], x=x, y=np.arange(20) % 2, x_test=xt, y_test=(np.arange(6) + 1) % 2,
+               class_names=np.array(["left", "right"]))
+      np.savez(sys.argv[2], x=np.zeros((4, 28, 28, 5), np.uint8), y=np.zeros(4, np.int64))
+      """;
+
+  @Test
+  void numpyArraysArriveAsTheirPixelsInEitherLayoutAndDtype() throws Exception {
+    Path good = dir.resolve("arrays.npz");
+    Path bad = dir.resolve("five-channels.npz");
+    Run written = run(List.of(python, "-c", WRITE_NPZ, good.toString(), bad.toString()));
+    assertEquals(0, written.exit, written.stderr);
+    assertOneLineError(
+        produce("--bootstrap-servers", "127.0.0.1:1", "--npz", bad.toString()),
+        "x has shape [4, 28, 28, 5]");
+    TopicNames topics = new TopicNames("python-producer-npz");
+
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
+      Run r =
+          produce(
+              "--bootstrap-servers",
+              broker.bootstrapServers(),
+              "--topic-prefix",
+              topics.prefix(),
+              "--npz",
+              good.toString(),
+              "--dataset",
+              "toy-arrays");
+      assertEquals(0, r.exit, r.stderr);
+
+      List<ConsumerRecord<byte[], byte[]>> records =
+          readAll(broker.bootstrapServers(), topics.samples());
+      assertEquals(26, records.size());
+      for (ConsumerRecord<byte[], byte[]> record : records) {
+        Decoded<ImageSample> d = Decoded.of(record, SAMPLES, s -> Validators.validate(s, SHAPE));
+        assertTrue(d.ok(), () -> String.valueOf(d.deadLetter()));
+        ImageSample s = d.value();
+        boolean train = s.getSplit() == Split.TRAIN;
+        int i = Integer.parseInt(s.getId().substring(train ? 6 : 5));
+        assertEquals(SampleIngest.id(s.getSplit(), i), s.getId());
+        assertEquals(train ? i % 2 : (i + 1) % 2, s.getLabel(), s.getId());
+        assertEquals(2, s.getClasses());
+        assertEquals(List.of("left", "right"), s.getClassNames());
+        assertEquals("toy-arrays", s.getDataset());
+        float[] pixels = Tensors.floats(s.getImage());
+        for (int y = 0; y < 28; y++) {
+          for (int x = 0; x < 28; x++) {
+            float expected =
+                train
+                    ? ((i * 31 + y * 7 + x * 3) % 256) / 255f
+                    : (float) ((i * 13 + y * 5 + x) % 100) / 100f;
+            assertEquals(expected, pixels[y * 28 + x], 0f, s.getId() + " (" + y + ", " + x + ")");
+          }
+        }
+      }
     }
   }
 
