@@ -12,6 +12,7 @@ import io.igdstream.schemas.DeadLetter;
 import io.igdstream.schemas.ImageSample;
 import io.igdstream.schemas.ReasonCode;
 import io.igdstream.schemas.RecordDecodingException;
+import io.igdstream.schemas.SampleAgreement;
 import io.igdstream.schemas.SchemaCatalog;
 import io.igdstream.schemas.Split;
 import io.igdstream.schemas.Tensors;
@@ -49,9 +50,10 @@ import org.junit.jupiter.api.io.TempDir;
  * clients/python/produce_images.py against the in-process broker: a folder of 64 training and 16
  * test grey 28×28 PNGs of 3 classes (written here) arrives on {@code NS.samples} as exactly those
  * images and labels, decoded by the project's own codec, keyed and partitioned as {@link
- * SampleIngest} would, and passes the validation augment and evaluate apply; a corrupted record
- * takes the dead-letter path; a re-run adds nothing; bad input exits 2 with one line. Skipped when
- * no python3 has confluent_kafka, avro, numpy and PIL.
+ * SampleIngest} would, and passes the validation augment and evaluate apply and {@link
+ * SampleAgreement}; a corrupted or disagreeing record takes the dead-letter path; a re-run adds
+ * nothing; bad input exits 2 with one line. Skipped when no python3 has confluent_kafka, avro,
+ * numpy and PIL.
  */
 @Tag("broker")
 @Tag("slow")
@@ -233,6 +235,24 @@ class PythonProducerTest {
         byId.put(key, s);
       }
       assertEquals(expected.keySet(), byId.keySet());
+      // --dataset topic's validator: the records agree with each other, and give the dataset
+      SampleAgreement agreement = new SampleAgreement();
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        Decoded<ImageSample> d = Decoded.of(r, SAMPLES, agreement);
+        assertTrue(d.ok(), () -> String.valueOf(d.deadLetter()));
+      }
+      SampleAgreement.Facts facts = agreement.facts().orElseThrow();
+      assertArrayEquals(SHAPE, facts.shape());
+      assertEquals(CLASSES, facts.classes());
+      assertEquals(List.of("class_0", "class_1", "class_2"), facts.classNames());
+      ImageSample smaller =
+          ImageSample.newBuilder(byId.get("train-000000"))
+              .setId("train-000999")
+              .setImage(Tensors.of(new float[14 * 14], 1, 14, 14))
+              .build();
+      Decoded<ImageSample> disagreeing =
+          Decoded.of(copy(records.get(0), SAMPLES.encode(smaller)), SAMPLES, agreement);
+      assertEquals(ReasonCode.SHAPE_MISMATCH, disagreeing.deadLetter().getReasonCode());
       for (Map.Entry<String, Expected> e : expected.entrySet()) {
         ImageSample s = byId.get(e.getKey());
         Expected x = e.getValue();
