@@ -373,6 +373,51 @@ class PythonProducerTest {
   }
 
   @Test
+  void pythonsFingerprintOfEveryAvscIgdSchemasWritesIsTheJavaHeader() throws IOException {
+    SchemaCatalog catalog = SchemaCatalog.of(new TopicNames("NS"));
+    Path avsc = dir.resolve("avsc");
+    catalog.writeAvsc(avsc);
+    String listing =
+        """
+        import json, os, sys
+        sys.path.insert(0, sys.argv[1])
+        import produce_images as p
+        for f in sorted(os.listdir(sys.argv[2])):
+            with open(os.path.join(sys.argv[2], f)) as s:
+                print(f[:-5], " ".join("%02X" % b for b in p.single_object_header(json.load(s))))
+        """;
+    Run r =
+        run(
+            List.of(
+                python,
+                "-c",
+                listing,
+                SCRIPT.getParent().toAbsolutePath().toString(),
+                avsc.toString()));
+    assertEquals(0, r.exit, r.stderr);
+
+    Map<String, String> headers = new HashMap<>();
+    for (String line : r.stdout.strip().split("\n")) {
+      String[] parts = line.split(" ", 2);
+      headers.put(parts[0], parts[1]);
+    }
+    assertEquals(catalog.entries().size(), headers.size(), r.stdout);
+    for (SchemaCatalog.Entry e : catalog.entries()) {
+      assertEquals(e.headerHex(), headers.get(e.simpleName()), e.fullName());
+    }
+    Run printed = produce("--print-header", "--folder", "unused");
+    assertEquals(catalog.entry("ImageSample").headerHex(), printed.stdout.strip());
+    Run fromFile =
+        produce(
+            "--print-header",
+            "--folder",
+            "unused",
+            "--schema",
+            avsc.resolve("ImageSample.avsc").toString());
+    assertEquals(catalog.entry("ImageSample").headerHex(), fromFile.stdout.strip());
+  }
+
+  @Test
   void badInputExitsWithStatus2AndOneLine() throws IOException {
     Path folder = dir.resolve("bad");
     writeFolder(folder);
