@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * writes the safetensors bytes itself, as a user without the {@code safetensors} package would) is
  * read by {@link ModelFiles} from its plain state_dict in F32, BF16 and F16, and igd-stream's model
  * gives PyTorch's logits, clean accuracy and, as a teacher, input gradient of the true-class logit
- * ({@code torch.autograd.grad}). Skipped without a python3 that imports torch.
+ * ({@code torch.autograd.grad}); and PyTorch's own PreActResNet18 module's state_dict (running
+ * statistics moved, {@code num_batches_tracked} included) is recognised from its names and gives
+ * its logits. Skipped without a python3 that imports torch.
  */
 class PyTorchWeightsTest {
 
@@ -255,6 +257,78 @@ class PyTorchWeightsTest {
         System.out.printf("%s logits: max diff %.3g%n", dtype, diff);
         assertTrue(diff <= LOGIT_TOLERANCE, dtype + ": max |igd-stream − PyTorch| logit = " + diff);
       }
+    }
+  }
+
+  /**
+   * argv: SCRIPTS_DIR OUT_DIR. PyTorch's PreActResNet18 (src/test/python), seeded, a few
+   * training-mode forwards so running statistics and num_batches_tracked move, saved by hand (F32,
+   * num_batches_tracked I64) with its eval-mode logits of seeded inputs.
+   */
+  private static final String PREACT_SCRIPT =
+      """
+      import json, struct, sys
+      sys.path.insert(0, sys.argv[1])
+      import torch
+      from preact_resnet18_logits import PreActResNet18
+
+      def save(path, tensors):
+          header, chunks, offset = {}, [], 0
+          for name, t in tensors.items():
+              t = t.detach().contiguous()
+              dtype = "I64" if t.dtype == torch.int64 else "F32"
+              data = t.numpy().astype("<i8" if dtype == "I64" else "<f4").tobytes()
+              header[name] = {"dtype": dtype, "shape": list(t.shape),
+                              "data_offsets": [offset, offset + len(data)]}
+              chunks.append(data)
+              offset += len(data)
+          js = json.dumps(header).encode()
+          js += b" " * (-len(js) % 8)
+          with open(path, "wb") as f:
+              f.write(struct.pack("<Q", len(js)) + js + b"".join(chunks))
+
+      torch.manual_seed(3)
+      model = PreActResNet18(5, 3)
+      with torch.no_grad():
+          for _ in range(3):
+              model.train()(torch.rand(8, 3, 32, 32))
+      model.eval()
+      with torch.no_grad():
+          model.linear.weight.mul_(20)  # default-init logits are ~0.1: make them O(1)
+      x = torch.rand(3, 3, 32, 32)
+      with torch.no_grad():
+          logits = model(x)
+      save(sys.argv[2] + "/preact.safetensors", model.state_dict())
+      save(sys.argv[2] + "/preact_reference.safetensors", {"x": x, "logits": logits})
+      """;
+
+  @Test
+  void aPyTorchPreActResNet18StateDictIsRecognisedAndGivesPyTorchsLogits() throws IOException {
+    Path script = dir.resolve("preact.py");
+    Files.writeString(script, PREACT_SCRIPT);
+    PythonTorch.run(script, PythonTorch.SCRIPTS.toAbsolutePath().toString(), dir.toString());
+    SafetensorsFile saved = Safetensors.read(dir.resolve("preact.safetensors"));
+    assertArrayEquals(
+        new long[] {3}, saved.tensor("layer1.0.bn1.num_batches_tracked").toLongs(), "stats moved");
+
+    Checkpoint c = ModelFiles.read(dir.resolve("preact.safetensors"), Optional.empty());
+
+    assertEquals("preact-resnet18", c.require("architecture"));
+    assertEquals(5, c.requireLong("classes"));
+    assertEquals(3, c.requireLong("channels"));
+    SafetensorsFile ref = Safetensors.read(dir.resolve("preact_reference.safetensors"));
+    try (Classifier model = Classifier.load(c);
+        NDManager scope = model.manager().newSubManager()) {
+      float[] ours =
+          model.logits(model.images(scope, ref.tensor("x").toFloats(), 3), false).toFloatArray();
+      double diff = maxAbsDiff(ours, ref.tensor("logits").toFloats());
+      double scale = 0;
+      for (float v : ours) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      System.out.printf("preact-resnet18 logits: max diff %.3g, largest %.3g%n", diff, scale);
+      assertTrue(scale > 0.5, "logits too small to compare: " + scale);
+      assertTrue(diff <= LOGIT_TOLERANCE, "max |igd-stream − PyTorch| logit = " + diff);
     }
   }
 
