@@ -101,7 +101,13 @@ public record Checkpoint(
     return of(contents, file.toString());
   }
 
-  private static Checkpoint of(SafetensorsFile contents, String file) {
+  /** Whether a decoded file carries igd-stream's own checkpoint metadata. */
+  static boolean isIgdStream(SafetensorsFile contents) {
+    return FORMAT.equals(contents.metadata().get(FORMAT_KEY));
+  }
+
+  /** The checkpoint in already decoded contents; {@code file} names them in errors. */
+  static Checkpoint of(SafetensorsFile contents, String file) {
     if (!FORMAT.equals(contents.metadata().get(FORMAT_KEY))) {
       throw new CheckpointException(
           file

@@ -121,6 +121,28 @@ public record TensorData(String dtype, long[] shape, byte[] data) {
   }
 
   /**
+   * This tensor as F32: itself when it is F32, else a converted copy (exact for F16 and BF16,
+   * rounded to nearest for F64).
+   *
+   * @throws IllegalStateException for a non-float dtype
+   */
+  public TensorData toF32() {
+    return switch (dtypeEnum()) {
+      case F32 -> this;
+      case F16, BF16 -> ofFloats(shape, toFloats());
+      case F64 -> {
+        double[] d = toDoubles();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+          f[i] = (float) d[i];
+        }
+        yield ofFloats(shape, f);
+      }
+      default -> throw cannotRead("F32");
+    };
+  }
+
+  /**
    * The values as doubles: exact for F64, F32, F16 and BF16.
    *
    * @throws IllegalStateException for any other dtype
