@@ -8,7 +8,8 @@
 #   bases as in the Dockerfiles; default: the Debian-made ones of docker/local-bases.sh, made if missing).
 # Environment: PODMAN_FLAGS (default: --runtime runc --cgroup-manager cgroupfs), ULIMITS (default:
 #   --ulimit nofile=16384:16384 --ulimit nproc=4096:4096), MVN (default: mvn -B -q -o).
-# The image is labelled with the jar's SHA-256: the same jar again reuses the image (says so).
+# The image is labelled with the SHA-256 of its inputs (jar, scripts, Dockerfile.runtime, base
+# image id): the same inputs again reuse the image (it says so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,10 +75,11 @@ else
     say "$JAR missing: ${MVN_CMD[*]} package -DskipTests"
     "${MVN_CMD[@]}" package -DskipTests
   fi
-  SHA="$(sha256sum "$JAR" | cut -d' ' -f1)"
+  SHA="$({ sha256sum "$JAR" docker/igd docker/igd-healthcheck docker/Dockerfile.runtime | cut -d' ' -f1
+    "${ENGINE[@]}" image inspect --format '{{.Id}}' "$RUNTIME_IMAGE" 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)"
   if [ "$FORCE" = 0 ] &&
-    [ "$("${ENGINE[@]}" image inspect --format '{{index .Config.Labels "io.igdstream.jar-sha256"}}' "$TAG" 2>/dev/null || true)" = "$SHA" ]; then
-    say "$TAG exists with this jar (sha256 ${SHA:0:12}): reused, not rebuilt (--force to rebuild)"
+    [ "$("${ENGINE[@]}" image inspect --format '{{index .Config.Labels "io.igdstream.inputs-sha256"}}' "$TAG" 2>/dev/null || true)" = "$SHA" ]; then
+    say "$TAG exists with these inputs (sha256 ${SHA:0:12}): reused, not rebuilt (--force to rebuild)"
     exit 0
   fi
   CONTEXT="$(mktemp -d /var/tmp/igd-context.XXXXXX)"
@@ -86,7 +88,7 @@ else
   cp docker/igd docker/igd-healthcheck "$CONTEXT/"
   say "building $TAG from $JAR ($(du -h "$JAR" | cut -f1), sha256 ${SHA:0:12}) on $RUNTIME_IMAGE, without network"
   "${ENGINE[@]}" build --network none "${FORMAT[@]}" "${ULIMIT_ARGS[@]}" --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" \
-    --label io.igdstream.jar-sha256="$SHA" -f docker/Dockerfile.runtime -t "$TAG" "$CONTEXT"
+    --label io.igdstream.inputs-sha256="$SHA" -f docker/Dockerfile.runtime -t "$TAG" "$CONTEXT"
 fi
 SIZE="$("${ENGINE[@]}" image inspect --format '{{.Size}}' "$TAG")"
 say "$TAG built in $((SECONDS - t0)) s, $((SIZE / 1000000)) MB"
