@@ -116,30 +116,43 @@ class ContainerSystemTest {
   }
 
   @Test
-  void everyManifestCommandAnswersHelpInTheImage() throws Exception {
-    List<Role> roles = new ArrayList<>();
+  void everyManifestAndLocalComposeCommandAnswersHelpInTheImage() throws Exception {
+    Map<String, List<String>> commands = new LinkedHashMap<>();
     for (Path f : yamlFiles(ROOT.resolve("k8s"))) {
       for (Map<String, Object> doc : docs(f)) {
-        roles.addAll(Role.of(f, doc, false));
+        // the CUDA trainer's image has the same jar, hence the same commands, as this CPU image
+        Role.of(f, doc, false).forEach(r -> commands.put(r.where(), r.args()));
       }
     }
     // base: ingest, teacher, augment, corrupt, train, evaluate; the gpu overlay's trainer
-    assertTrue(roles.size() >= 7, "containers found: " + roles);
-    for (Role r : roles) {
-      // the CUDA trainer's image has the same jar, hence the same commands, as this CPU image
+    assertTrue(commands.size() >= 7, "containers found: " + commands.keySet());
+    int k8s = commands.size();
+    // compose.local.yaml runs this image alone (compose.yaml's are checked offline elsewhere)
+    Map<String, Object> services =
+        map(docs(ROOT.resolve("docker/compose.local.yaml")).get(0).get("services"));
+    services.forEach(
+        (name, service) ->
+            commands.put(
+                "docker/compose.local.yaml " + name,
+                list(map(service).get("command")).stream().map(String::valueOf).toList()));
+    for (var e : commands.entrySet()) {
+      List<String> args = e.getValue();
       List<String> cmd = new ArrayList<>(List.of("run", "--rm", "--network", "none"));
       cmd.addAll(Podman.ULIMITS);
       cmd.addAll(List.of("--read-only", "--tmpfs", "/tmp", image));
-      cmd.addAll(r.args());
+      cmd.addAll(args);
       cmd.add("--help");
       Podman.Result res = Podman.run(Duration.ofMinutes(3), cmd.toArray(String[]::new));
-      assertEquals(0, res.exit(), r + ": igd " + String.join(" ", r.args()) + " --help\n" + res);
+      String what = e.getKey() + ": igd " + String.join(" ", args) + " --help";
+      assertEquals(0, res.exit(), what + "\n" + res);
       assertTrue(
-          res.out().contains("Usage: igd " + r.args().get(0)),
-          r + " answers with the usage of igd " + r.args().get(0) + ":\n" + res);
+          res.out().contains("Usage: igd " + args.get(0)),
+          what + " answers with the usage of igd " + args.get(0) + ":\n" + res);
     }
-    System.out.println(
-        "ContainerSystemTest: --help answered in the image for " + roles.size() + " containers");
+    System.out.printf(
+        "ContainerSystemTest: --help answered in the image for %d k8s containers and %d compose"
+            + " services%n",
+        k8s, commands.size() - k8s);
   }
 
   @Test
