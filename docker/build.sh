@@ -55,8 +55,8 @@ else
   # the one place this machine may refuse containers: say which flag is missing
   if ! out="$("${ENGINE[@]}" run --rm --network none "${ULIMIT_ARGS[@]}" "$RUNTIME_IMAGE" true 2>&1)"; then
     case "$out" in
-      *setrlimit*) die "containers refused (setrlimit): set ULIMITS below the hard limits, e.g. ULIMITS='--ulimit nofile=16384:16384 --ulimit nproc=4096:4096'" ;;
-      *cgroup*) die "containers refused (cgroups): set PODMAN_FLAGS='--runtime runc --cgroup-manager cgroupfs' (apt-get install runc)" ;;
+      *rlimit*) die "containers refused (rlimits): set ULIMITS below the hard limits, e.g. ULIMITS='--ulimit nofile=16384:16384 --ulimit nproc=4096:4096'" ;;
+      *cgroup* | *"OCI runtime"*) die "containers refused (cgroups): set PODMAN_FLAGS='--runtime runc --cgroup-manager cgroupfs' (apt-get install runc)" ;;
       *) die "containers refused: $(echo "$out" | tail -1)" ;;
     esac
   fi

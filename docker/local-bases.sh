@@ -29,7 +29,8 @@ say() { echo "local-bases: $*" >&2; }
 die() { echo "local-bases: $*" >&2; exit 1; }
 
 if command -v podman >/dev/null; then
-  ENGINE=(podman ${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs})
+  read -r -a FLAGS <<<"${PODMAN_FLAGS:---runtime runc --cgroup-manager cgroupfs}"
+  ENGINE=(podman "${FLAGS[@]}")
 elif command -v docker >/dev/null; then
   ENGINE=(docker)
 else
@@ -49,9 +50,17 @@ fi
 # make IMAGE PACKAGES: debootstrap, then import the tree as IMAGE.
 make() {
   local image="$1" packages="$2"
-  if [ "$FORCE" = 0 ] && "${ENGINE[@]}" image exists "$image" 2>/dev/null; then
-    say "$image exists, kept (--force to make it again)"
-    return
+  if [ "$FORCE" = 0 ]; then
+    local rc=0 err
+    err="$("${ENGINE[@]}" image inspect --format '{{.Id}}' "$image" 2>&1 >/dev/null)" || rc=$?
+    if [ "$rc" = 0 ]; then
+      say "$image exists, kept (--force to make it again)"
+      return
+    fi
+    case "$err" in
+      *"image not known"* | *"No such image"* | *"no such image"*) ;;
+      *) die "${ENGINE[0]} does not work here: $(echo "$err" | tail -1) (PODMAN_FLAGS: e.g. '--runtime runc --cgroup-manager cgroupfs', apt-get install runc)" ;;
+    esac
   fi
   local dir
   dir="$(mktemp -d /var/tmp/igd-rootfs.XXXXXX)"
