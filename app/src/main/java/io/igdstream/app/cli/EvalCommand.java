@@ -3,7 +3,11 @@ package io.igdstream.app.cli;
 import io.igdstream.app.console.Log;
 import io.igdstream.app.console.SuiteProgress;
 import io.igdstream.app.report.ReportFiles;
+import io.igdstream.core.attack.AutoAttackResult;
+import io.igdstream.core.attack.AutoAttackVersion;
+import io.igdstream.core.attack.Norm;
 import io.igdstream.core.data.Dataset;
+import io.igdstream.core.eval.AutoAttackSettings;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
 import io.igdstream.core.eval.RobustnessSuite;
@@ -34,8 +38,9 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     header = "Robustness report of saved models, side by side.",
     description =
-        "Robustness report of saved models: clean and PGD-20 accuracy, Gini of saliency, inductive noise,"
-            + " random noise, inductive occlusion, corruptions; report.json, report.md and PNG plots.")
+        "Robustness report of saved models: clean, PGD-20 and AutoAttack accuracy, Gini of saliency,"
+            + " inductive noise, random noise, inductive occlusion, corruptions; report.json, report.md"
+            + " and PNG plots.")
 public final class EvalCommand implements Callable<Integer> {
 
   @Parameters(
@@ -53,8 +58,34 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--tests",
       defaultValue = "clean,pgd,gini,ina,rn,ioa,corruptions",
-      description = "Comma-separated tests: clean,pgd,gini,ina,rn,ioa,corruptions (default: all).")
+      description =
+          "Comma-separated tests: clean,pgd,gini,ina,rn,ioa,corruptions,autoattack (default: all but"
+              + " autoattack, which is costly: add it).")
   String tests;
+
+  @Option(
+      names = "--autoattack-version",
+      defaultValue = "standard",
+      description =
+          "standard (APGD-CE, APGD-T, FAB-T, Square: the field's measure) or apgd (APGD-CE, APGD-T).")
+  String autoAttackVersion;
+
+  @Option(
+      names = "--norm",
+      defaultValue = "linf",
+      description = "Threat model of the autoattack test: linf or l2.")
+  String norm;
+
+  @Option(
+      names = "--eps",
+      description =
+          "Radius of the autoattack test (default: linf 0.1 grey / 8/255 RGB, l2 2.0 grey / 0.5 RGB).")
+  Double eps;
+
+  @Option(
+      names = "--autoattack-limit",
+      description = "Run the autoattack test on the first N evaluated images only (default: all).")
+  Integer autoAttackLimit;
 
   @Option(
       names = "--seed",
@@ -70,7 +101,8 @@ public final class EvalCommand implements Callable<Integer> {
   public Integer call() {
     Log log = Log.stderr();
     TrainSettings settings = TrainSettings.fromConfig(config.load(Map.of()));
-    Set<SuiteTest> selected = SuiteTest.parse(tests);
+    Set<SuiteTest> selected = parseTests(tests);
+    AutoAttackSettings autoAttack = autoAttackSettings();
     if (limit != null && limit < 1) {
       throw new BadInputException("--limit must be >= 1, was " + limit);
     }
@@ -120,7 +152,8 @@ public final class EvalCommand implements Callable<Integer> {
                   settings.evalBatchSize(),
                   seed,
                   settings.attack(test.channels(), settings.attackConfig().evalSteps()),
-                  8));
+                  8,
+                  autoAttack));
       log.info(
           String.format(
               Locale.ROOT,
@@ -141,6 +174,34 @@ public final class EvalCommand implements Callable<Integer> {
       return ExitCode.OK;
     } finally {
       entries.forEach(e -> e.model().close());
+    }
+  }
+
+  private static Set<SuiteTest> parseTests(String csv) {
+    try {
+      return SuiteTest.parse(csv);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--tests: " + e.getMessage());
+    }
+  }
+
+  private AutoAttackSettings autoAttackSettings() {
+    try {
+      if (autoAttackLimit != null && autoAttackLimit < 1) {
+        throw new IllegalArgumentException(
+            "--autoattack-limit must be >= 1, was " + autoAttackLimit);
+      }
+      if (eps != null && !(eps > 0)) {
+        throw new IllegalArgumentException("--eps must be > 0, was " + eps);
+      }
+      return new AutoAttackSettings(
+          AutoAttackVersion.parse(autoAttackVersion),
+          Norm.parse(norm),
+          eps,
+          autoAttackLimit == null ? 0 : autoAttackLimit,
+          AutoAttackVersion.REFERENCE_BATCH);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage());
     }
   }
 
@@ -176,6 +237,18 @@ public final class EvalCommand implements Callable<Integer> {
                   m.cleanAccuracy()));
       if (m.pgd20Accuracy() != null) {
         line.append(String.format(Locale.ROOT, ", pgd-20 accuracy %.4f", m.pgd20Accuracy()));
+      }
+      if (m.autoAttack() != null) {
+        AutoAttackResult aa = m.autoAttack();
+        line.append(
+            String.format(
+                Locale.ROOT,
+                ", autoattack %s (%s, eps %s, %d images) %.4f",
+                aa.version(),
+                aa.norm().key(),
+                ReportFiles.formatEps(aa.eps()),
+                aa.points(),
+                aa.robustAccuracy()));
       }
       if (m.giniPixel() != null) {
         line.append(

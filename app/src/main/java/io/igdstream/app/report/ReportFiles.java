@@ -1,5 +1,6 @@
 package io.igdstream.app.report;
 
+import io.igdstream.core.attack.AutoAttackResult;
 import io.igdstream.core.corruption.Corruptions;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
@@ -16,9 +17,12 @@ import java.util.function.Function;
 
 /**
  * Writes a {@link RobustnessReport} as report.json (metric names as scripts expect them:
- * clean_accuracy, pgd20_accuracy, gini_pixel, gini_regional, ina_add, ina_replace, rn, ioa_grey,
- * ioa_white and the corruption names), report.md (one table per test, models side by side, each
- * model's error change relative to the first in %) and PNG plots.
+ * clean_accuracy, pgd20_accuracy, the AutoAttack keys (apgd_ce_accuracy, apgd_t_accuracy,
+ * fab_t_accuracy, square_accuracy: the ensemble's robust accuracy after each member, as the
+ * reference implementation prints it; autoattack_accuracy: the ensemble's), gini_pixel,
+ * gini_regional, ina_add, ina_replace, rn, ioa_grey, ioa_white and the corruption names), report.md
+ * (one table per test, models side by side, each model's error change relative to the first in %)
+ * and PNG plots.
  */
 public final class ReportFiles {
 
@@ -50,6 +54,9 @@ public final class ReportFiles {
       row.put("method", m.method());
       row.put("clean_accuracy", m.cleanAccuracy());
       row.put("pgd20_accuracy", m.pgd20Accuracy());
+      if (m.autoAttack() != null) {
+        autoAttackJson(m.autoAttack(), row);
+      }
       row.put("gini_pixel", m.giniPixel());
       row.put("gini_regional", m.giniRegional());
       row.put("ina_add", byFraction(m.inaAdd()));
@@ -77,6 +84,50 @@ public final class ReportFiles {
     return root;
   }
 
+  /** The AutoAttack keys of one model's row (docs/PROTOCOL.md §2). */
+  static void autoAttackJson(AutoAttackResult aa, Map<String, Object> row) {
+    for (String member : MEMBERS) {
+      AutoAttackResult.Outcome o = aa.outcome(member);
+      row.put(member.replace('-', '_') + "_accuracy", o == null ? null : o.robustAccuracyAfter());
+    }
+    row.put("autoattack_accuracy", aa.robustAccuracy());
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("version", aa.version());
+    detail.put("norm", aa.norm().key());
+    detail.put("eps", aa.eps());
+    detail.put("n_points", aa.points());
+    detail.put("clean_accuracy", aa.cleanAccuracy());
+    List<Map<String, Object>> attacks = new ArrayList<>();
+    for (AutoAttackResult.Outcome o : aa.attacks()) {
+      Map<String, Object> a = new LinkedHashMap<>();
+      a.put("attack", o.name());
+      a.put("attacked", o.attacked());
+      a.put("broken", o.broken());
+      a.put("robust_accuracy_after", o.robustAccuracyAfter());
+      a.put("seed", o.seed());
+      a.put("seconds", o.seconds());
+      attacks.add(a);
+    }
+    detail.put("attacks", attacks);
+    detail.put("notes", aa.notes());
+    row.put("autoattack", detail);
+  }
+
+  /** The members of the standard version, in the order they run. */
+  static final List<String> MEMBERS = List.of("apgd-ce", "apgd-t", "fab-t", "square");
+
+  /** ε as a reader knows it: 8/255 rather than 0.0314, 0.1 as is. */
+  public static String formatEps(double eps) {
+    for (int k = 1; k <= 16; k++) {
+      if (Math.abs(eps * 255 - k) < 1e-9) {
+        return k + "/255";
+      }
+    }
+    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.4g", eps))
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+
   private static Map<String, Double> byFraction(Map<Double, Double> rates) {
     if (rates == null) {
       return null;
@@ -84,6 +135,55 @@ public final class ReportFiles {
     Map<String, Double> out = new LinkedHashMap<>();
     rates.forEach((t, v) -> out.put(String.format(Locale.ROOT, "%.3f", t), v));
     return out;
+  }
+
+  /**
+   * AutoAttack: per model, the robust accuracy after each member (the reference's printout), the
+   * points each member broke and its time.
+   */
+  static void autoAttackTable(StringBuilder md, List<ModelResult> ms) {
+    if (ms.stream().allMatch(m -> m.autoAttack() == null)) {
+      return;
+    }
+    AutoAttackResult first =
+        ms.stream().filter(m -> m.autoAttack() != null).findFirst().get().autoAttack();
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%n## AutoAttack (%s, %s, ε = %s, first %d test images)%n%n"
+                + "Robust accuracy after each attack (each runs only on the points still robust;"
+                + " the last column is the ensemble's, the headline number), and in brackets the"
+                + " points it broke.%n%n"
+                + "| model | clean | APGD-CE | APGD-T | FAB-T | Square | AutoAttack | time (s) |%n"
+                + "|---|---|---|---|---|---|---|---|%n",
+            first.version(),
+            first.norm().key(),
+            formatEps(first.eps()),
+            first.points()));
+    for (ModelResult m : ms) {
+      AutoAttackResult aa = m.autoAttack();
+      if (aa == null) {
+        continue;
+      }
+      StringBuilder row = new StringBuilder();
+      row.append(String.format(Locale.ROOT, "| %s | %.4f |", m.modelId(), aa.cleanAccuracy()));
+      double seconds = 0;
+      for (String member : MEMBERS) {
+        AutoAttackResult.Outcome o = aa.outcome(member);
+        if (o == null) {
+          row.append(" – |");
+        } else {
+          row.append(
+              String.format(Locale.ROOT, " %.4f (%d) |", o.robustAccuracyAfter(), o.broken()));
+          seconds += o.seconds();
+        }
+      }
+      row.append(String.format(Locale.ROOT, " **%.4f** | %.0f |%n", aa.robustAccuracy(), seconds));
+      md.append(row);
+    }
+    for (String note : first.notes()) {
+      md.append("\nNote: ").append(note).append("\n");
+    }
   }
 
   static String markdown(RobustnessReport r) {
@@ -108,6 +208,7 @@ public final class ReportFiles {
               m.cleanAccuracy(),
               fmt(m.pgd20Accuracy())));
     }
+    autoAttackTable(md, ms);
     if (ms.get(0).giniPixel() != null) {
       md.append(
           "\n## Gini of saliency (lower = more equal)\n\n| model | pixel | regional |\n|---|---|---|\n");
@@ -213,6 +314,32 @@ public final class ReportFiles {
         ms,
         ModelResult::inaReplace);
     linePlot(dir.resolve("rn.png"), "Random noise", ms, ModelResult::rn);
+    if (ms.stream().anyMatch(m -> m.autoAttack() != null)) {
+      // robust accuracy per attack and model: clean, then after each member, then the ensemble
+      Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
+      for (ModelResult m : ms) {
+        AutoAttackResult aa = m.autoAttack();
+        if (aa == null) {
+          continue;
+        }
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("clean", aa.cleanAccuracy());
+        if (m.pgd20Accuracy() != null) {
+          row.put("PGD-20", m.pgd20Accuracy());
+        }
+        for (AutoAttackResult.Outcome o : aa.attacks()) {
+          row.put("after " + o.name(), o.robustAccuracyAfter());
+        }
+        row.put("AutoAttack", aa.robustAccuracy());
+        bars.put(m.modelId(), row);
+      }
+      Plots.bars(
+          dir.resolve("autoattack.png"),
+          "Robust accuracy per attack (AutoAttack " + ms.get(0).autoAttack().version() + ")",
+          "attack",
+          "accuracy",
+          bars);
+    }
     if (ms.get(0).ioaGrey() != null) {
       Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
       ms.forEach(
