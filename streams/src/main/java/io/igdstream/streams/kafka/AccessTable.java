@@ -148,6 +148,12 @@ public final class AccessTable {
   private static List<Grant> build() {
     List<Grant> g = new ArrayList<>();
     topic(g, Role.INGEST, "samples", Operation.WRITE, "writes the images");
+    topic(
+        g,
+        Role.INGEST,
+        "samples",
+        Operation.READ,
+        "skips images already written, so a rerun writes none twice");
 
     topic(g, Role.AUGMENT, "samples", Operation.READ, "reads the training split every epoch");
     topic(g, Role.AUGMENT, "snapshots", Operation.READ, "follows the student's snapshots");

@@ -88,8 +88,9 @@ class SecuredBrokerTest {
               admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS));
       assertEquals(new HashSet<>(SecuredKafkaBroker.aclBindings(NS)), onBroker);
     }
-    // 5 roles' rows of the issue: ingest 1, augment 5, corrupt 3, trainer 3, evaluate 5, dlq 5
-    assertEquals(22, AccessTable.grants().size());
+    // ingest 2 (write, and read to skip what it wrote), augment 5, corrupt 3, trainer 3,
+    // evaluate 5, and every role's dlq
+    assertEquals(23, AccessTable.grants().size());
   }
 
   @Test
@@ -104,6 +105,36 @@ class SecuredBrokerTest {
     // reading by assignment needs READ on the topic only
     assertTrue(read(settings(Role.EVALUATE.user()), topics.samples()) >= 1);
     assertTrue(read(settings(Role.CORRUPT.user()), topics.samples()) >= 1);
+  }
+
+  @Test
+  void theJaasLineComesFromAConfigProviderWrittenInHocon() throws Exception {
+    Path jaas = dir.resolve("augment.properties");
+    java.nio.file.Files.writeString(
+        jaas, "sasl.jaas.config=" + broker.clientProperties("augment").get("sasl.jaas.config"));
+    // as docs/SECURITY.md writes it: "${...}" and "config.providers" quoted
+    String hocon =
+        String.join(
+            "\n",
+            "igd.kafka.bootstrap-servers = \"" + broker.bootstrapServers() + "\"",
+            "igd.kafka.client {",
+            "  security.protocol = SASL_SSL",
+            "  sasl.mechanism = SCRAM-SHA-512",
+            "  \"config.providers\" = file",
+            "  config.providers.file.class ="
+                + " org.apache.kafka.common.config.provider.FileConfigProvider",
+            "  sasl.jaas.config = \"${file:" + jaas + ":sasl.jaas.config}\"",
+            "  ssl.truststore.type = PEM",
+            "  ssl.truststore.location = \"" + broker.caCertificate() + "\"",
+            "}");
+    KafkaSettings kafka =
+        KafkaSettings.fromConfig(
+            ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve());
+    assertEquals("file", kafka.client().get("config.providers"));
+    assertFalse(kafka.toString().contains(broker.password("augment")), kafka.toString());
+    assertTrue(read(kafka, topics.samples()) >= 0);
+    describeCluster(kafka); // authenticated as augment through the provider
+    send(kafka, topics.trainAdversarial()); // and authorised as augment
   }
 
   @Test
