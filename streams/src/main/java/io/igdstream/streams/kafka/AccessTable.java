@@ -1,11 +1,9 @@
 package io.igdstream.streams.kafka;
 
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Who may do what on the Kafka cluster (docs/SECURITY.md "Least privilege"): one row per role,
@@ -134,17 +132,6 @@ public final class AccessTable {
     return lines;
   }
 
-  /** Grants by role, for summaries: role → "OPERATION resource name" strings. */
-  public static Map<Role, List<String>> summary() {
-    Map<Role, List<String>> out = new TreeMap<>();
-    for (Grant g : GRANTS) {
-      out.computeIfAbsent(g.role(), r -> new ArrayList<>())
-          .add(g.operation() + " " + g.resource() + " " + g.name());
-    }
-    out.replaceAll((r, l) -> Collections.unmodifiableList(l));
-    return Collections.unmodifiableMap(out);
-  }
-
   private static List<Grant> build() {
     List<Grant> g = new ArrayList<>();
     topic(g, Role.INGEST, "samples", Operation.WRITE, "writes the images");
@@ -192,7 +179,7 @@ public final class AccessTable {
     for (Role r : Role.values()) {
       topic(g, r, "dlq", Operation.WRITE, "dead-letters bad input");
     }
-    g.sort(java.util.Comparator.comparing(Grant::role)); // stable: each role's rows together
+    g.sort(Comparator.comparing(Grant::role)); // stable: each role's rows together
     return List.copyOf(g);
   }
 

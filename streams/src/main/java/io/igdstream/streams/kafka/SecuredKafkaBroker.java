@@ -19,8 +19,10 @@ import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -180,10 +182,7 @@ public final class SecuredKafkaBroker implements AutoCloseable {
         probe.put("bootstrap.servers", bootstrapServers());
         try (Admin a = Admin.create(probe)) {
           a.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
-          if (a.describeAcls(org.apache.kafka.common.acl.AclBindingFilter.ANY)
-                  .values()
-                  .get(10, TimeUnit.SECONDS)
-                  .size()
+          if (a.describeAcls(AclBindingFilter.ANY).values().get(10, TimeUnit.SECONDS).size()
               >= aclBindings(prefix).size()) {
             return;
           }
@@ -233,8 +232,7 @@ public final class SecuredKafkaBroker implements AutoCloseable {
     return p;
   }
 
-  private static <T> T await(org.apache.kafka.common.KafkaFuture<T> f)
-      throws InterruptedException, IOException {
+  private static <T> T await(KafkaFuture<T> f) throws InterruptedException, IOException {
     try {
       return f.get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {

@@ -2,6 +2,7 @@ package io.igdstream.streams.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -90,9 +91,7 @@ public final class TopicAdmin {
    *     timeout}
    */
   public static void awaitExisting(
-      io.igdstream.schemas.kafka.KafkaSettings kafka,
-      java.util.Collection<String> names,
-      Duration timeout)
+      io.igdstream.schemas.kafka.KafkaSettings kafka, Collection<String> names, Duration timeout)
       throws InterruptedException {
     Map<String, Object> config = kafka.adminProperties();
     config.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "igd-topic-check");

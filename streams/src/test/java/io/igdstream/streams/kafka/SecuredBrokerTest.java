@@ -6,20 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.igdstream.core.model.GradientThread;
+import io.igdstream.schemas.SnapshotInfo;
+import io.igdstream.schemas.SnapshotKeys;
+import io.igdstream.schemas.SnapshotSigner;
+import io.igdstream.schemas.SnapshotVerifier;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.schemas.kafka.SnapshotPublisher;
 import io.igdstream.streams.StreamFixtures;
 import io.igdstream.streams.kafka.AccessTable.Role;
 import io.igdstream.streams.kafka.KafkaAccessError.Client;
 import io.igdstream.streams.kafka.KafkaAccessError.Kind;
 import io.igdstream.streams.kafka.KafkaAccessError.Refusal;
+import io.igdstream.streams.metrics.StreamMetrics;
+import io.igdstream.streams.snapshot.SnapshotFollower;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -110,7 +121,7 @@ class SecuredBrokerTest {
   @Test
   void theJaasLineComesFromAConfigProviderWrittenInHocon() throws Exception {
     Path jaas = dir.resolve("augment.properties");
-    java.nio.file.Files.writeString(
+    Files.writeString(
         jaas, "sasl.jaas.config=" + broker.clientProperties("augment").get("sasl.jaas.config"));
     // as docs/SECURITY.md writes it: "${...}" and "config.providers" quoted
     String hocon =
@@ -135,6 +146,43 @@ class SecuredBrokerTest {
     assertTrue(read(kafka, topics.samples()) >= 0);
     describeCluster(kafka); // authenticated as augment through the provider
     send(kafka, topics.trainAdversarial()); // and authorised as augment
+  }
+
+  @Test
+  void theTrainersSignedSnapshotsLoadInFollowersRunningAsAugmentAndEvaluate() throws Exception {
+    SnapshotKeys.KeyFiles keys = SnapshotKeys.generate(dir.resolve("snapshot-keys"));
+    var verifier = SnapshotVerifier.fromPemFile(keys.publicKey());
+    var signer = SnapshotSigner.fromPemFile(keys.privateKey());
+    var model = StreamFixtures.model(31);
+    var metrics = new StreamMetrics(new PrometheusRegistry());
+    try (var augment =
+            SnapshotFollower.start(
+                settings(Role.AUGMENT.user()),
+                topics,
+                "m",
+                "augment",
+                metrics,
+                Optional.of(verifier));
+        var evaluate =
+            SnapshotFollower.start(
+                settings(Role.EVALUATE.user()),
+                topics,
+                "m",
+                "evaluate",
+                metrics,
+                Optional.of(verifier))) {
+      byte[] payload = GradientThread.shared().call(() -> model.toModelFile(Map.of()).encode());
+      try (KafkaProducer<byte[], byte[]> p =
+          new KafkaProducer<>(settings(Role.TRAINER.user()).producerProperties())) {
+        new SnapshotPublisher(p, topics.snapshots(), "m", 32 << 10)
+            .signedBy(Optional.of(signer))
+            .publish(payload, new SnapshotInfo("m", 0, "small-cnn", 1, 28, 28, 10, 1000, Map.of()));
+      }
+      assertEquals(0, augment.first().get(60, TimeUnit.SECONDS).version());
+      assertEquals(0, evaluate.first().get(60, TimeUnit.SECONDS).version());
+    } finally {
+      StreamFixtures.close(model);
+    }
   }
 
   @Test
