@@ -186,6 +186,44 @@ class SecuredBrokerTest {
   }
 
   @Test
+  void aProducerThatLosesItsAclWhileRunningFailsWithTheLine() throws Exception {
+    KafkaSettings kafka = settings(Role.AUGMENT.user());
+    AclBinding write =
+        SecuredKafkaBroker.aclBindings(NS).stream()
+            .filter(
+                b ->
+                    b.pattern().name().equals(topics.trainAdversarial())
+                        && b.entry().principal().equals("User:augment"))
+            .findFirst()
+            .orElseThrow();
+    try (Admin admin = Admin.create(settings(AccessTable.ADMIN).adminProperties());
+        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
+      p.send(new ProducerRecord<>(topics.trainAdversarial(), new byte[] {1}))
+          .get(60, TimeUnit.SECONDS);
+      admin.deleteAcls(List.of(write.toFilter())).all().get(30, TimeUnit.SECONDS);
+      try {
+        Exception refused = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (refused == null && System.nanoTime() < deadline) {
+          try { // the broker applies the change asynchronously
+            p.send(new ProducerRecord<>(topics.trainAdversarial(), new byte[] {2}))
+                .get(60, TimeUnit.SECONDS);
+            Thread.sleep(200);
+          } catch (java.util.concurrent.ExecutionException e) {
+            refused = e;
+          }
+        }
+        assertEquals(
+            "user 'augment' may not WRITE topic sec.train.adversarial (an ACL is missing;"
+                + " docs/SECURITY.md lists each role's)",
+            classify(refused, Client.PRODUCER, kafka.producerProperties()).line());
+      } finally {
+        admin.createAcls(List.of(write)).all().get(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void aWrongPasswordIsOneLineNamingTheUserNotThePassword() {
     Map<String, String> client =
         SecuredKafkaBroker.clientProperties("augment", "not-the-password", broker.caCertificate());
