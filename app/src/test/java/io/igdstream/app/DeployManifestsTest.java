@@ -112,7 +112,9 @@ class DeployManifestsTest {
           "KafkaNodePool",
           KafkaNodePool.class,
           "KafkaTopic",
-          KafkaTopic.class);
+          KafkaTopic.class,
+          "KafkaUser",
+          io.strimzi.api.kafka.model.user.KafkaUser.class);
 
   static List<Doc> resources() {
     return DeployFiles.k8sDocs().stream()
@@ -577,7 +579,7 @@ class DeployManifestsTest {
   void kustomizationsNameFilesThatExist() {
     List<Doc> ks = kustomizations();
     assertEquals(
-        List.of("base", "cpu", "gpu", "hpa"),
+        List.of("base", "cpu", "gpu", "hpa", "mtls"),
         ks.stream().map(k -> k.file().getParent().getFileName().toString()).toList());
     Set<String> base = baseIds();
     for (Doc k : ks) {
@@ -670,7 +672,7 @@ class DeployManifestsTest {
     Path file = tmp.resolve("igd.conf");
     Files.writeString(file, hocon);
     var config = Settings.load(file, Map.of()); // rejects unknown igd keys
-    assertEquals("igd-kafka-kafka-bootstrap:9092", config.getString("igd.kafka.bootstrap-servers"));
+    assertEquals("igd-kafka-kafka-bootstrap:9093", config.getString("igd.kafka.bootstrap-servers"));
     String bootstrapService =
         resources().stream()
             .filter(d -> isBase(d) && "Kafka".equals(d.tree().get("kind")))

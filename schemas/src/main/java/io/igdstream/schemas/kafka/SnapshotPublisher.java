@@ -6,9 +6,11 @@ import io.igdstream.schemas.SnapshotChunk;
 import io.igdstream.schemas.SnapshotChunks;
 import io.igdstream.schemas.SnapshotHeader;
 import io.igdstream.schemas.SnapshotInfo;
+import io.igdstream.schemas.SnapshotSigner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
@@ -31,13 +33,38 @@ public final class SnapshotPublisher {
   private final String topic;
   private final String modelId;
   private final int chunkBytes;
+  private final SnapshotSigner signer;
 
   public SnapshotPublisher(
       Producer<byte[], byte[]> producer, String topic, String modelId, int chunkBytes) {
+    this(producer, topic, modelId, chunkBytes, null);
+  }
+
+  private SnapshotPublisher(
+      Producer<byte[], byte[]> producer,
+      String topic,
+      String modelId,
+      int chunkBytes,
+      SnapshotSigner signer) {
     this.producer = producer;
     this.topic = topic;
     this.modelId = modelId;
     this.chunkBytes = chunkBytes;
+    this.signer = signer;
+  }
+
+  /**
+   * This publisher signing every header with {@code signer} (docs/SECURITY.md "Signed snapshots");
+   * empty: unsigned, as before. The trainer's one call: {@code
+   * publisher.signedBy(SnapshotSigner.fromConfig(config))}.
+   */
+  public SnapshotPublisher signedBy(Optional<SnapshotSigner> signer) {
+    return new SnapshotPublisher(producer, topic, modelId, chunkBytes, signer.orElse(null));
+  }
+
+  /** Whether headers are signed. */
+  public boolean signs() {
+    return signer != null;
   }
 
   public String modelId() {
@@ -56,7 +83,8 @@ public final class SnapshotPublisher {
     for (SnapshotChunk chunk : snapshot.chunks()) {
       sent.add(producer.send(new ProducerRecord<>(topic, 0, key, CHUNKS.encode(chunk))));
     }
-    sent.add(producer.send(new ProducerRecord<>(topic, 0, key, HEADERS.encode(snapshot.header()))));
+    SnapshotHeader header = signer == null ? snapshot.header() : signer.sign(snapshot.header());
+    sent.add(producer.send(new ProducerRecord<>(topic, 0, key, HEADERS.encode(header))));
     producer.flush();
     for (Future<RecordMetadata> f : sent) {
       try {

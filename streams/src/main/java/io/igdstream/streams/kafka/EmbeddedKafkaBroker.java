@@ -89,6 +89,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @throws IllegalStateException if another broker uses the data directory
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int port) throws IOException {
+    return start(dataDir, port, (p, brokerPort, controllerPort) -> {});
+  }
+
+  /** Changes the broker configuration of {@link #config} before start (security listeners). */
+  @FunctionalInterface
+  interface ConfigOverride {
+    void apply(Properties config, int brokerPort, int controllerPort) throws IOException;
+  }
+
+  /** {@link #start(Path, int)} with {@code override} applied to the configuration. */
+  static EmbeddedKafkaBroker start(Path dataDir, int port, ConfigOverride override)
+      throws IOException {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be in 0..65535, was " + port);
     }
@@ -117,9 +129,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       int brokerPort = port != 0 ? port : freePort(-1);
       int controllerPort = freePort(brokerPort);
-      KafkaRaftServer server =
-          new KafkaRaftServer(
-              KafkaConfig.fromProps(config(dir, brokerPort, controllerPort)), Time.SYSTEM);
+      Properties config = config(dir, brokerPort, controllerPort);
+      override.apply(config, brokerPort, controllerPort);
+      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
       try {
         server.startup();
         return new EmbeddedKafkaBroker(server, dir, brokerPort);
@@ -259,7 +271,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static int freePort(int other) throws IOException {
+  static int freePort(int other) throws IOException {
     while (true) {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
         if (s.getLocalPort() != other) {

@@ -2,6 +2,7 @@ package io.igdstream.streams.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -76,6 +77,29 @@ public final class TopicAdmin {
     config.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "igd-topic-admin");
     try (Admin admin = Admin.create(config)) {
       ensure(admin, topics, timeout);
+    }
+  }
+
+  /**
+   * Waits until the named topics exist and every partition's leader answers, creating none: for a
+   * role on a cluster where only the admin creates topics (docs/SECURITY.md: {@code igd topics} as
+   * {@link AccessTable#ADMIN}, or Strimzi's topic operator). Needs only DESCRIBE on each topic,
+   * which the role's READ or WRITE implies; a missing ACL fails at once with Kafka's
+   * TopicAuthorizationException as the cause ({@link KafkaAccessError} makes its line).
+   *
+   * @throws TimeoutException if a topic does not exist or has no answering leader within {@code
+   *     timeout}
+   */
+  public static void awaitExisting(
+      io.igdstream.schemas.kafka.KafkaSettings kafka, Collection<String> names, Duration timeout)
+      throws InterruptedException {
+    Map<String, Object> config = kafka.adminProperties();
+    config.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "igd-topic-check");
+    try (Admin admin = Admin.create(config)) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      Map<String, TopicDescription> described =
+          awaitLeaders(admin, new HashSet<>(names), deadline, timeout);
+      awaitLeadersAnswer(admin, described, deadline, timeout);
     }
   }
 

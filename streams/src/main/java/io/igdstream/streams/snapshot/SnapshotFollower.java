@@ -10,6 +10,8 @@ import io.igdstream.schemas.RecordDecodingException;
 import io.igdstream.schemas.SnapshotAssembler;
 import io.igdstream.schemas.SnapshotChunk;
 import io.igdstream.schemas.SnapshotHeader;
+import io.igdstream.schemas.SnapshotSignature;
+import io.igdstream.schemas.SnapshotVerifier;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.DeadLetterRecords;
 import io.igdstream.schemas.kafka.Decoded;
@@ -35,8 +37,10 @@ import org.apache.kafka.common.errors.WakeupException;
  * Follows {@code {ns}.snapshots} and keeps the newest complete, verified snapshot of one model
  * loaded (docs/DESIGN.md "Data flow", Snapshots). A snapshot is used only when its header and every
  * chunk arrived and the payload's SHA-256 matches; a chunk or header that cannot belong goes to the
- * dead-letter topic and the older model stays in use. The model lives on the {@link
- * GradientThread}: the swap and every use happen there, so nobody sees a closed model.
+ * dead-letter topic and the older model stays in use. With a verify key (docs/SECURITY.md "Signed
+ * snapshots") a header must also carry the trainer's signature, else it is dead-lettered as
+ * bad-signature and its snapshot never assembled. The model lives on the {@link GradientThread}:
+ * the swap and every use happen there, so nobody sees a closed model.
  */
 public final class SnapshotFollower implements AutoCloseable {
 
@@ -56,6 +60,9 @@ public final class SnapshotFollower implements AutoCloseable {
   private final StreamMetrics metrics;
   private final String modelId;
   private final SnapshotAssembler assembler;
+
+  /** Checks each header's signature before its snapshot is assembled; null: no checking. */
+  private final SnapshotVerifier verifier;
 
   /**
    * The first record of each version being assembled: what an abandoned version's dead letter
@@ -82,8 +89,14 @@ public final class SnapshotFollower implements AutoCloseable {
   private volatile Throwable failure;
 
   private SnapshotFollower(
-      KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
+      KafkaSettings kafka,
+      TopicNames topics,
+      String modelId,
+      String stage,
+      StreamMetrics metrics,
+      SnapshotVerifier verifier) {
     this.kafka = kafka;
+    this.verifier = verifier;
     this.topics = topics;
     this.stage = stage;
     this.metrics = metrics;
@@ -96,7 +109,24 @@ public final class SnapshotFollower implements AutoCloseable {
   /** Starts following {@code modelId}'s snapshots; {@code stage} labels the metrics. */
   public static SnapshotFollower start(
       KafkaSettings kafka, TopicNames topics, String modelId, String stage, StreamMetrics metrics) {
-    SnapshotFollower f = new SnapshotFollower(kafka, topics, modelId, stage, metrics);
+    return start(kafka, topics, modelId, stage, metrics, Optional.empty());
+  }
+
+  /**
+   * Starts following {@code modelId}'s snapshots, loading only those whose signature verifies
+   * against {@code verifier} when one is given ({@code SnapshotVerifier.fromConfig(config)}): the
+   * others are dead-lettered with a reason starting "bad-signature" (unsigned ones too) and the
+   * older model stays in use. Empty: every complete snapshot loads, as without signatures.
+   */
+  public static SnapshotFollower start(
+      KafkaSettings kafka,
+      TopicNames topics,
+      String modelId,
+      String stage,
+      StreamMetrics metrics,
+      Optional<SnapshotVerifier> verifier) {
+    SnapshotFollower f =
+        new SnapshotFollower(kafka, topics, modelId, stage, metrics, verifier.orElse(null));
     f.thread.start();
     return f;
   }
@@ -195,6 +225,7 @@ public final class SnapshotFollower implements AutoCloseable {
     if (type.equals(SnapshotHeader.getClassSchema().getFullName())) {
       SnapshotHeader header = HEADERS.decode(value);
       remember(header.getModelId(), header.getVersion(), r);
+      checkSignature(header);
       return assembler.accept(header);
     }
     if (type.equals(SnapshotChunk.getClassSchema().getFullName())) {
@@ -206,6 +237,23 @@ public final class SnapshotFollower implements AutoCloseable {
     CHUNKS.decode(value);
     throw new RecordDecodingException(
         ReasonCode.OTHER, "a " + type + " record on the snapshots topic");
+  }
+
+  /**
+   * Refuses a header of this model that does not verify, before the assembler sees it: a forged
+   * header of a high version then never counts as the newest snapshot, so genuine ones keep
+   * loading. Its chunks stay pending until evicted, without a second dead letter.
+   */
+  private void checkSignature(SnapshotHeader header) {
+    if (verifier == null
+        || !header.getModelId().toString().equals(modelId)
+        || header.getVersion() <= assembler.newestVersion().orElse(-1)) {
+      return;
+    }
+    Optional<String> refusal = verifier.refusal(header);
+    if (refusal.isPresent()) {
+      throw new RecordDecodingException(ReasonCode.BAD_CHUNK, refusal.get());
+    }
   }
 
   private void remember(CharSequence model, long version, ConsumerRecord<byte[], byte[]> r) {
@@ -253,6 +301,7 @@ public final class SnapshotFollower implements AutoCloseable {
     Map<String, String> facts =
         Map.copyOf(
             h.getMetadata().entrySet().stream()
+                .filter(e -> !e.getKey().toString().equals(SnapshotSignature.METADATA_KEY))
                 .collect(
                     java.util.stream.Collectors.toMap(
                         e -> e.getKey().toString(), e -> e.getValue().toString())));
