@@ -19,7 +19,9 @@ import io.igdstream.core.model.Losses;
  * index higher (a stable ascending sort; the reference's torch sort leaves them unspecified). The
  * targets come from the clean logits of the whole batch, computed once (the reference recomputes
  * them on each subset; the values agree up to float rounding). Needs K ≥ 4. Cost: up to
- * T·restarts·(n + 1) forward-backward passes.
+ * T·restarts·(n + 1) forward-backward passes. Seeds as {@link ApgdCe}: run r (over all targets and
+ * restarts, target-major) draws the r-th long of a {@code SplittableRandom(seed)}, one stream for
+ * all targets as the reference reseeds once per call.
  */
 public final class ApgdTargeted implements Attack {
 
