@@ -2,6 +2,7 @@ package io.igdstream.app.report;
 
 import io.igdstream.core.attack.AutoAttackResult;
 import io.igdstream.core.corruption.Corruptions;
+import io.igdstream.core.eval.Interval;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
 import java.io.IOException;
@@ -77,11 +78,90 @@ public final class ReportFiles {
         row.put("corruptions", corruptions);
         row.put("corruption_mean", m.corruptionMean());
       }
+      row.put("ci95", intervals(m, report));
       models.add(row);
     }
     root.put("models", models);
     root.put("seconds", report.seconds());
     return root;
+  }
+
+  /**
+   * 95 % Wilson intervals [low, high] of every accuracy (over the test images, or AutoAttack's own
+   * points) and error rate (over the joint-correct subset) of one model, keyed like the row.
+   */
+  static Map<String, Object> intervals(ModelResult m, RobustnessReport r) {
+    Map<String, Object> ci = new LinkedHashMap<>();
+    ci.put("clean_accuracy", bounds(m.cleanAccuracy(), r.samples()));
+    if (m.pgd20Accuracy() != null) {
+      ci.put("pgd20_accuracy", bounds(m.pgd20Accuracy(), r.samples()));
+    }
+    if (m.autoAttack() != null) {
+      int n = m.autoAttack().points();
+      for (AutoAttackResult.Outcome o : m.autoAttack().attacks()) {
+        ci.put(o.name().replace('-', '_') + "_accuracy", bounds(o.robustAccuracyAfter(), n));
+      }
+      ci.put("autoattack_accuracy", bounds(m.autoAttack().robustAccuracy(), n));
+    }
+    int subset = r.jointCorrect();
+    for (var e :
+        Map.of(
+                "ina_add",
+                nullSafe(m.inaAdd()),
+                "ina_replace",
+                nullSafe(m.inaReplace()),
+                "rn",
+                nullSafe(m.rn()))
+            .entrySet()) {
+      if (!e.getValue().isEmpty()) {
+        Map<String, Object> byT = new LinkedHashMap<>();
+        e.getValue()
+            .forEach((t, v) -> byT.put(String.format(Locale.ROOT, "%.3f", t), bounds(v, subset)));
+        ci.put(e.getKey(), byT);
+      }
+    }
+    if (m.ioaGrey() != null) {
+      ci.put("ioa_grey", bounds(m.ioaGrey(), subset));
+      ci.put("ioa_white", bounds(m.ioaWhite(), subset));
+    }
+    if (!m.corruptions().isEmpty()) {
+      Map<String, Object> corruptions = new LinkedHashMap<>();
+      m.corruptions()
+          .forEach(
+              (name, bySeverity) -> {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                bySeverity.forEach((sv, v) -> entry.put(Integer.toString(sv), bounds(v, subset)));
+                corruptions.put(name, entry);
+              });
+      ci.put("corruptions", corruptions);
+    }
+    return ci;
+  }
+
+  private static Map<Double, Double> nullSafe(Map<Double, Double> rates) {
+    return rates == null ? Map.of() : rates;
+  }
+
+  /** The Wilson interval of a rate measured on n images (the count is rate·n, rounded). */
+  public static Interval wilson(double rate, int n) {
+    return Interval.wilson(Math.round(rate * n), n);
+  }
+
+  private static List<Double> bounds(double rate, int n) {
+    Interval i = wilson(rate, n);
+    return List.of(i.low(), i.high());
+  }
+
+  /** {@code 0.6820 [0.6728, 0.6910]}. */
+  static String withInterval(Double rate, int n) {
+    return rate == null ? "–" : wilson(rate, n).format(4);
+  }
+
+  /** {@code 0.0048 ±0.0015}: the compact form for wide tables (the larger side of the interval). */
+  static String plusMinus(double rate, int n) {
+    Interval i = wilson(rate, n);
+    double h = Math.max(i.high() - rate, rate - i.low());
+    return String.format(Locale.ROOT, "%.4f ±%.4f", rate, h);
   }
 
   /** The AutoAttack keys of one model's row (docs/PROTOCOL.md §2). */
@@ -153,9 +233,11 @@ public final class ReportFiles {
             "%n## AutoAttack (%s, %s, ε = %s, first %d test images)%n%n"
                 + "Robust accuracy after each attack (each runs only on the points still robust;"
                 + " the last column is the ensemble's, the headline number), and in brackets the"
-                + " points it broke.%n%n"
-                + "| model | clean | APGD-CE | APGD-T | FAB-T | Square | AutoAttack | time (s) |%n"
-                + "|---|---|---|---|---|---|---|---|%n",
+                + " points it broke. AutoAttack carries its 95 %% Wilson interval; Δ is its difference from the first"
+                + " model's on the same images, with a paired bootstrap interval.%n%n"
+                + "| model | clean | APGD-CE | APGD-T | FAB-T | Square | AutoAttack | Δ vs first |"
+                + " time (s) |%n"
+                + "|---|---|---|---|---|---|---|---|---|%n",
             first.version(),
             first.norm().key(),
             formatEps(first.eps()),
@@ -178,7 +260,18 @@ public final class ReportFiles {
           seconds += o.seconds();
         }
       }
-      row.append(String.format(Locale.ROOT, " **%.4f** | %.0f |%n", aa.robustAccuracy(), seconds));
+      String diff = "";
+      if (aa != first && aa.points() == first.points()) {
+        Interval d = Interval.pairedDifference(aa.robust(), first.robust(), 0);
+        diff = String.format(Locale.ROOT, "%+.4f [%+.4f, %+.4f]", d.estimate(), d.low(), d.high());
+      }
+      row.append(
+          String.format(
+              Locale.ROOT,
+              " **%s** | %s | %.0f |%n",
+              wilson(aa.robustAccuracy(), aa.points()).format(4),
+              diff,
+              seconds));
       md.append(row);
     }
     for (String note : first.notes()) {
@@ -192,7 +285,7 @@ public final class ReportFiles {
     md.append(
         String.format(
             Locale.ROOT,
-            "%d test images; accuracies over all of them, error rates over the %d images every model classifies correctly (joint-correct subset). Seed %d. Δ = change of each model's error relative to the first model's.%n%n",
+            "%d test images; accuracies over all of them, error rates over the %d images every model classifies correctly (joint-correct subset). Seed %d. Δ = change of each model's error relative to the first model's. Brackets and ± give 95 %% Wilson intervals.%n%n",
             r.samples(),
             r.jointCorrect(),
             r.seed()));
@@ -202,11 +295,11 @@ public final class ReportFiles {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %.4f | %s |%n",
+              "| %s | %s | %s | %s |%n",
               m.modelId(),
               m.method(),
-              m.cleanAccuracy(),
-              fmt(m.pgd20Accuracy())));
+              withInterval(m.cleanAccuracy(), r.samples()),
+              withInterval(m.pgd20Accuracy(), r.samples())));
     }
     autoAttackTable(md, ms);
     if (ms.get(0).giniPixel() != null) {
@@ -222,9 +315,11 @@ public final class ReportFiles {
                 m.giniRegional()));
       }
     }
-    fractionTable(md, "Inductive noise attack, add (error rate)", ms, ModelResult::inaAdd);
-    fractionTable(md, "Inductive noise attack, replace (error rate)", ms, ModelResult::inaReplace);
-    fractionTable(md, "Random noise (error rate)", ms, ModelResult::rn);
+    int subset = r.jointCorrect();
+    fractionTable(md, "Inductive noise attack, add (error rate)", ms, ModelResult::inaAdd, subset);
+    fractionTable(
+        md, "Inductive noise attack, replace (error rate)", ms, ModelResult::inaReplace, subset);
+    fractionTable(md, "Random noise (error rate)", ms, ModelResult::rn, subset);
     if (ms.get(0).ioaGrey() != null) {
       md.append(
           "\n## Inductive occlusion attack (error rate)\n\n| model | grey (0.5) | Δ | white (1.0) | Δ |\n|---|---|---|---|---|\n");
@@ -232,11 +327,11 @@ public final class ReportFiles {
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %.4f | %s | %.4f | %s |%n",
+                "| %s | %s | %s | %s | %s |%n",
                 m.modelId(),
-                m.ioaGrey(),
+                plusMinus(m.ioaGrey(), r.jointCorrect()),
                 delta(m.ioaGrey(), ms.get(0).ioaGrey()),
-                m.ioaWhite(),
+                plusMinus(m.ioaWhite(), r.jointCorrect()),
                 delta(m.ioaWhite(), ms.get(0).ioaWhite())));
       }
     }
@@ -273,7 +368,8 @@ public final class ReportFiles {
       StringBuilder md,
       String title,
       List<ModelResult> ms,
-      Function<ModelResult, Map<Double, Double>> get) {
+      Function<ModelResult, Map<Double, Double>> get,
+      int subset) {
     if (get.apply(ms.get(0)) == null) {
       return;
     }
@@ -284,7 +380,7 @@ public final class ReportFiles {
     for (Double t : get.apply(ms.get(0)).keySet()) {
       md.append(String.format(Locale.ROOT, "| %.3f |", t));
       for (ModelResult m : ms) {
-        md.append(String.format(Locale.ROOT, " %.4f |", get.apply(m).get(t)));
+        md.append(' ').append(plusMinus(get.apply(m).get(t), subset)).append(" |");
       }
       for (ModelResult m : ms.subList(1, ms.size())) {
         md.append(' ').append(delta(get.apply(m).get(t), get.apply(ms.get(0)).get(t))).append(" |");

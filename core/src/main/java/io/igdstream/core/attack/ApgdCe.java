@@ -15,6 +15,11 @@ import io.igdstream.core.model.Losses;
  * misclassified iterate, and a point never fooled comes back unchanged (x_adv = x). Images (N, C,
  * H, W) in [0, 1], labels (N); the model runs in inference mode. Cost per run: one forward-backward
  * pass per iteration plus one at the start, n + 1 in all (101 for the standard 100 iterations).
+ *
+ * <p>Seeds: run r starts from noise seeded with the r-th long of a {@code SplittableRandom(seed)},
+ * so the same (x, y, seed) gives the same x_adv bit for bit. The reference instead seeds torch's
+ * generator once per call; its random stream is not reproduced. Every result passes {@link
+ * PerturbationCheck} (a violation throws).
  */
 public final class ApgdCe implements Attack {
 

@@ -37,8 +37,16 @@ import java.util.stream.IntStream;
  * η·g/(‖g‖₂ + 1e−12), and P(v) = clip_[0,1](x + (v − x)/(‖v − x‖₂ + 1e−12)·min(ε, ‖v − x‖₂)): the
  * ball, then the box (not the exact projection onto their intersection, as the reference).
  *
+ * <p>Reference quirks kept on purpose, so results compare with AutoAttack's: condition 1 is "≤ ρ·k"
+ * (the paper has "<"); the first checkpoint compares L(0) with 0 rather than with the start's loss
+ * (a wrapped index in the reference, see {@link #checkpoint}); after a restart the momentum term is
+ * x_best − x_old with x_old the point the checkpoint's iteration began from; the returned
+ * adversarial point is the last misclassified iterate, not the best-loss one.
+ *
  * <p>Arrays: x (N, C, H, W) in [0, 1], labels (N); per-point state (losses, step sizes, flags)
- * lives in Java arrays, images in NDArrays of one per-iteration sub-manager.
+ * lives in Java arrays, images in NDArrays of one per-iteration sub-manager. One forward-backward
+ * pass per iteration gives gradient, loss and prediction together (the objective records the latter
+ * two from the logits it is given), so an iteration costs what a PGD step does.
  */
 final class ApgdRun {
 

@@ -19,7 +19,9 @@ import io.igdstream.core.model.Losses;
  * index higher (a stable ascending sort; the reference's torch sort leaves them unspecified). The
  * targets come from the clean logits of the whole batch, computed once (the reference recomputes
  * them on each subset; the values agree up to float rounding). Needs K ≥ 4. Cost: up to
- * T·restarts·(n + 1) forward-backward passes.
+ * T·restarts·(n + 1) forward-backward passes. Seeds as {@link ApgdCe}: run r (over all targets and
+ * restarts, target-major) draws the r-th long of a {@code SplittableRandom(seed)}, one stream for
+ * all targets as the reference reseeds once per call.
  */
 public final class ApgdTargeted implements Attack {
 
@@ -65,15 +67,22 @@ public final class ApgdTargeted implements Attack {
         seed,
         targetCount(classes) * restarts,
         (run, rows, rowLabels, clean, manager) -> {
-          int rank = run / restarts + 2; // 2 = the highest non-true logit of a correct point
-          long[] targets = new long[rows.length];
-          for (int j = 0; j < rows.length; j++) {
-            int[] ascending = ascendingOrder(clean[(int) rows[j]]);
-            targets[j] = ascending[ascending.length - rank];
-          }
-          NDArray t = manager.create(targets);
+          NDArray t = manager.create(targets(clean, rows, run / restarts + 2));
           return logits -> Losses.dlrTargeted(logits, rowLabels, t);
         });
+  }
+
+  /**
+   * The target class of each row for the reference's {@code target_class} = {@code rank}: the
+   * rank-th largest clean logit (rank 2 = the largest non-true one for a correct point).
+   */
+  static long[] targets(float[][] cleanLogits, long[] rows, int rank) {
+    long[] targets = new long[rows.length];
+    for (int j = 0; j < rows.length; j++) {
+      int[] ascending = ascendingOrder(cleanLogits[(int) rows[j]]);
+      targets[j] = ascending[ascending.length - rank];
+    }
+    return targets;
   }
 
   /** Class indices by ascending value; ties keep the lower index first (a stable sort). */

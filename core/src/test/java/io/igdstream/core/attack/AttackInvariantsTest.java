@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AttackInvariantsTest {
 
   private static final double EPS = 0.1;
+  private static final double L2_EPS = Norm.L2.defaultEps(1); // 2.0 on 28×28 grey images
   private static Classifier model;
   private static NDManager data;
   private static NDArray x;
@@ -45,36 +46,63 @@ class AttackInvariantsTest {
     model.close();
   }
 
-  static Stream<Attack> attacks() {
+  /** An attack with its threat model, so the bound is checked in the attack's own norm. */
+  record Case(Attack attack, Norm norm, double eps) {
+    @Override
+    public String toString() {
+      return attack.name() + " " + norm.key() + " " + eps;
+    }
+  }
+
+  // APGD with 10 iterations (and APGD-T with 3 targets) keeps this class affordable; the standard
+  // 100-iteration attack is compared with PGD-20 below.
+  static Stream<Case> attacks() {
     return Stream.of(
-        new Fgsm(EPS),
-        new Pgd(new PgdSettings(EPS, 0.01, 10, true)),
-        new Pgd(new PgdSettings(EPS, 0.025, 5, false)),
-        new TradesPgd(new PgdSettings(EPS, 0.01, 10, true)),
-        // forward-only; its l2 variant's invariants are in SquareAttackTest (this file checks l∞)
-        new Square(new SquareSettings(Norm.LINF, EPS, 20, 0.8, 1)));
+        new Case(new Fgsm(EPS), Norm.LINF, EPS),
+        new Case(new Pgd(new PgdSettings(EPS, 0.01, 10, true)), Norm.LINF, EPS),
+        new Case(new Pgd(new PgdSettings(EPS, 0.025, 5, false)), Norm.LINF, EPS),
+        new Case(new TradesPgd(new PgdSettings(EPS, 0.01, 10, true)), Norm.LINF, EPS),
+        new Case(new Pgd(PgdSettings.defaults(Norm.L2, 1, 10)), Norm.L2, L2_EPS),
+        new Case(new Pgd(new PgdSettings(L2_EPS, 0.5, 5, false, Norm.L2)), Norm.L2, L2_EPS),
+        new Case(new ApgdCe(apgd(Norm.LINF, EPS)), Norm.LINF, EPS),
+        new Case(new ApgdCe(apgd(Norm.L2, L2_EPS)), Norm.L2, L2_EPS),
+        new Case(new ApgdTargeted(apgd(Norm.LINF, EPS).withTargets(3)), Norm.LINF, EPS),
+        new Case(new ApgdTargeted(apgd(Norm.L2, L2_EPS).withTargets(3)), Norm.L2, L2_EPS),
+        // forward-only: few queries keep it cheap here; its invariants in depth are
+        // SquareAttackTest's
+        new Case(new Square(new SquareSettings(Norm.LINF, EPS, 20, 0.8, 1)), Norm.LINF, EPS),
+        new Case(new Square(new SquareSettings(Norm.L2, L2_EPS, 20, 0.8, 1)), Norm.L2, L2_EPS));
+  }
+
+  private static ApgdSettings apgd(Norm norm, double eps) {
+    return ApgdSettings.standard(norm, eps).withIterations(10);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("attacks")
-  void staysInTheEpsBallAndInPixelRange(Attack attack) {
+  void staysInTheEpsBallAndInPixelRange(Case c) {
+    Attack attack = c.attack();
     try (NDManager m = data.newSubManager()) {
       NDArray xAdv = attack.perturb(model, x, y, 7);
       assertArrayEquals(x.getShape().getShape(), xAdv.getShape().getShape());
       assertEquals(x.getDataType(), xAdv.getDataType());
-      assertTrue(
-          xAdv.sub(x).abs().max().getFloat() <= EPS + 1e-6, attack.name() + " left the eps ball");
-      assertTrue(
-          xAdv.min().getFloat() >= 0f && xAdv.max().getFloat() <= 1f,
-          attack.name() + " left [0, 1]");
-      assertTrue(xAdv.sub(x).abs().max().getFloat() > EPS / 2, attack.name() + " did not move");
+      double[] norms = c.norm().of(xAdv.sub(x));
+      double largest = 0;
+      for (int i = 0; i < norms.length; i++) {
+        assertTrue(norms[i] <= c.eps() + 1e-6, c + ": image " + i + " is " + norms[i] + " away");
+        largest = Math.max(largest, norms[i]);
+      }
+      assertTrue(xAdv.min().getFloat() >= 0f && xAdv.max().getFloat() <= 1f, c + " left [0, 1]");
+      assertTrue(Float.isFinite(xAdv.sum().getFloat()), c + " is not finite");
+      assertTrue(largest > c.eps() / 2, c + " did not move");
       xAdv.close();
     }
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("attacks")
-  void raisesTheLossAndLowersAccuracy(Attack attack) {
+  void raisesTheLossAndLowersAccuracy(Case c) {
+    Attack attack = c.attack();
     NDArray xAdv = attack.perturb(model, x, y, 7);
     double clean = Losses.crossEntropy(model.logits(x, false), y).mean().getFloat();
     double adversarial = Losses.crossEntropy(model.logits(xAdv, false), y).mean().getFloat();
@@ -90,7 +118,8 @@ class AttackInvariantsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("attacks")
-  void sameSeedSameResult(Attack attack) {
+  void sameSeedSameResult(Case c) {
+    Attack attack = c.attack();
     float[] first = attack.perturb(model, x, y, 99).toFloatArray();
     float[] second = attack.perturb(model, x, y, 99).toFloatArray();
     assertArrayEquals(first, second);
@@ -124,8 +153,8 @@ class AttackInvariantsTest {
 
   @Test
   void attacksLeaveTheModelsParametersWithoutGradients() {
-    for (Attack attack : attacks().toList()) {
-      attack.perturb(model, x, y, 3);
+    for (Case c : attacks().toList()) {
+      c.attack().perturb(model, x, y, 3);
     }
     for (var p : model.trainableParameters().values()) {
       try (NDArray g = p.getArray().getGradient()) {
@@ -143,6 +172,36 @@ class AttackInvariantsTest {
       IllegalArgumentException e =
           org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, bad::run);
       assertTrue(e.getMessage().matches("(eps|alpha|steps) must be .*"), e.getMessage());
+    }
+  }
+
+  @Test
+  void apgdCeIsAtLeastAsStrongAsPgd20AtTheSameEps() {
+    double pgd20 = accuracy(new Pgd(new PgdSettings(EPS, 0.01, 20, true)).perturb(model, x, y, 5));
+    NDArray xAdv = new ApgdCe(ApgdSettings.standard(Norm.LINF, EPS)).perturb(model, x, y, 5);
+    double apgd = accuracy(xAdv);
+    assertTrue(apgd <= pgd20, "APGD-CE robust accuracy " + apgd + " above PGD-20's " + pgd20);
+  }
+
+  @Test
+  void apgdTargetedFoolsPointsTheModelGotRight() {
+    ApgdTargeted attack =
+        new ApgdTargeted(ApgdSettings.standard(Norm.LINF, EPS).withIterations(20).withTargets(2));
+    double clean = accuracy(x);
+    double robust = accuracy(attack.perturb(model, x, y, 5));
+    assertTrue(robust < clean, "APGD-T robust accuracy " + robust + " not below clean " + clean);
+  }
+
+  @Test
+  void apgdLeavesPointsItDidNotFoolUnchanged() {
+    // The reference returns x for every point no run fooled (clean errors included).
+    NDArray xAdv = new ApgdCe(apgd(Norm.LINF, EPS)).perturb(model, x, y, 5);
+    boolean[] wrong = model.logits(xAdv, false).argMax(1).eq(y).logicalNot().toBooleanArray();
+    double[] moved = Norm.LINF.of(xAdv.sub(x));
+    for (int i = 0; i < wrong.length; i++) {
+      if (!wrong[i]) {
+        assertEquals(0.0, moved[i], 0.0, "image " + i + " is still right and must be x");
+      }
     }
   }
 

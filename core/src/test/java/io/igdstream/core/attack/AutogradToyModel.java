@@ -20,6 +20,7 @@ final class AutogradToyModel implements GradientModel {
   private final int classes;
   private final UnaryOperator<NDArray> logits;
   int gradientCalls;
+  final java.util.List<Long> gradientBatchSizes = new java.util.ArrayList<>();
 
   /** {@code logits} maps x (N, …) to (N, classes) with NDArray ops (so autograd sees them). */
   AutogradToyModel(int classes, UnaryOperator<NDArray> logits) {
@@ -64,6 +65,7 @@ final class AutogradToyModel implements GradientModel {
       throw new AssertionError("attacks take input gradients in inference mode, without a graph");
     }
     gradientCalls++;
+    gradientBatchSizes.add(x.getShape().get(0));
     try (NDManager scope = x.getManager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       NDArray leaf = x.duplicate();
