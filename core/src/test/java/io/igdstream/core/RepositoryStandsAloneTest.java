@@ -38,6 +38,7 @@ class RepositoryStandsAloneTest {
           "README.md",
           "app",
           "bin",
+          "clients",
           "core",
           "docker",
           "docs",
@@ -52,7 +53,8 @@ class RepositoryStandsAloneTest {
 
   /** File kinds read, by name suffix; also Dockerfile* and extensionless scripts (#!). */
   static final List<String> SUFFIXES =
-      List.of(".java", ".md", ".conf", ".yaml", ".yml", ".sh", ".xml", ".properties", ".avsc");
+      List.of(
+          ".java", ".md", ".conf", ".yaml", ".yml", ".sh", ".xml", ".properties", ".avsc", ".py");
 
   // Built from pieces so that this file does not match its own patterns.
   private static final String SHARED = "shar" + "ed";
