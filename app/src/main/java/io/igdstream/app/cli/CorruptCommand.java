@@ -50,8 +50,7 @@ public final class CorruptCommand implements Callable<Integer> {
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     try (MetricsServer metrics = stream.metricsServer();
-        Admin admin =
-            Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+        Admin admin = Admin.create(kafka.adminProperties())) {
       TopicSetup.ensure(kafka, config, topics);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       ActorSystem system = ActorSystems.start(config);

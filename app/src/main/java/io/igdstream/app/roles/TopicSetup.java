@@ -16,8 +16,6 @@ public final class TopicSetup {
   public static void ensure(KafkaSettings kafka, Config config, TopicNames topics)
       throws InterruptedException {
     TopicAdmin.ensure(
-        kafka.bootstrapServers(),
-        TopicsSettings.fromConfig(config).specs(topics),
-        Duration.ofSeconds(60));
+        kafka, TopicsSettings.fromConfig(config).specs(topics), Duration.ofSeconds(60));
   }
 }
