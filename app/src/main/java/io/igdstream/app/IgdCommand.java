@@ -10,6 +10,7 @@ import io.igdstream.app.cli.EvaluateCommand;
 import io.igdstream.app.cli.ExitCode;
 import io.igdstream.app.cli.ExportCommand;
 import io.igdstream.app.cli.IngestCommand;
+import io.igdstream.app.cli.KafkaRefusal;
 import io.igdstream.app.cli.PipelineCommand;
 import io.igdstream.app.cli.TrainCommand;
 import io.igdstream.app.cli.TrainLocalCommand;
@@ -57,6 +58,13 @@ public final class IgdCommand implements Runnable {
     CommandLine cli = new CommandLine(new IgdCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          var refused = KafkaRefusal.line(e);
+          if (refused.isPresent()) { // final: retrying with the same credentials cannot help
+            commandLine
+                .getErr()
+                .println("igd " + commandLine.getCommandName() + ": " + refused.get());
+            return ExitCode.BAD_INPUT;
+          }
           if (isBadInput(e)) {
             commandLine
                 .getErr()

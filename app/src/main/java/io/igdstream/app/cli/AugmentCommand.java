@@ -113,6 +113,13 @@ public final class AugmentCommand implements Callable<Integer> {
           } catch (TimeoutException e) {
             // still running: a progress line
           }
+          if (follower.failure().isPresent()) {
+            // no snapshots will come (e.g. access refused): stop instead of waiting forever
+            stage.stop();
+            throw new IllegalStateException(
+                "the snapshot follower stopped: " + follower.failure().get().getMessage(),
+                follower.failure().get());
+          }
           AugmentStage.Status s = stage.status();
           log.info(
               String.format(
