@@ -11,7 +11,9 @@ import io.igdstream.app.cli.ExitCode;
 import io.igdstream.app.cli.ExportCommand;
 import io.igdstream.app.cli.IngestCommand;
 import io.igdstream.app.cli.KafkaRefusal;
+import io.igdstream.app.cli.KeysCommand;
 import io.igdstream.app.cli.PipelineCommand;
+import io.igdstream.app.cli.TopicsCommand;
 import io.igdstream.app.cli.TrainCommand;
 import io.igdstream.app.cli.TrainLocalCommand;
 import io.igdstream.core.data.DatasetException;
@@ -38,6 +40,8 @@ import picocli.CommandLine.Command;
       TrainLocalCommand.class,
       EvalCommand.class,
       ExportCommand.class,
+      KeysCommand.class,
+      TopicsCommand.class,
       BenchCommand.class,
     })
 public final class IgdCommand implements Runnable {
