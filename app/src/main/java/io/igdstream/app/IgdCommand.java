@@ -62,7 +62,7 @@ public final class IgdCommand implements Runnable {
     CommandLine cli = new CommandLine(new IgdCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          var refused = KafkaRefusal.line(e);
+          var refused = KafkaRefusal.line(e, commandLine.getCommandName());
           if (refused.isPresent()) { // final: retrying with the same credentials cannot help
             commandLine
                 .getErr()

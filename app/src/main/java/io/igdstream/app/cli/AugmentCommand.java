@@ -12,6 +12,7 @@ import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AugmentStage;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ public final class AugmentCommand implements Callable<Integer> {
     Classifier teacherModel = TeacherModel.load(teacher);
     ActorSystem system = null;
     try (MetricsServer metrics = stream.metricsServer()) {
-      TopicSetup.ensure(kafka, config, topics);
+      TopicSetup.ensure(kafka, config, topics, AccessTable.Role.AUGMENT);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       system = ActorSystems.start(config);
       try (SnapshotFollower follower = AugmentRole.follower(kafka, topics, config, streamMetrics)) {

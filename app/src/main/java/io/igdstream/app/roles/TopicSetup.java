@@ -3,8 +3,9 @@ package io.igdstream.app.roles;
 import com.typesafe.config.Config;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.streams.kafka.AccessTable;
+import io.igdstream.streams.kafka.AccessTable.Role;
 import io.igdstream.streams.kafka.TopicAdmin;
-import io.igdstream.streams.kafka.TopicSpec;
 import io.igdstream.streams.kafka.TopicsSettings;
 import java.time.Duration;
 import java.util.List;
@@ -21,15 +22,16 @@ public final class TopicSetup {
 
   /**
    * Creates the six topics of the prefix if missing ({@value #CREATE_KEY} = true) or only waits
-   * until they exist (false), and until they take records.
+   * until the topics {@code role} touches exist (false: it may describe only those), and until they
+   * take records.
    */
-  public static void ensure(KafkaSettings kafka, Config config, TopicNames topics)
+  public static void ensure(KafkaSettings kafka, Config config, TopicNames topics, Role role)
       throws InterruptedException {
     if (config.getBoolean(CREATE_KEY)) {
       create(kafka, config, topics);
     } else {
       List<String> names =
-          TopicsSettings.fromConfig(config).specs(topics).stream().map(TopicSpec::name).toList();
+          AccessTable.topics(role).stream().map(t -> topics.prefix() + "." + t).toList();
       TopicAdmin.awaitExisting(kafka, names, READY);
     }
   }
