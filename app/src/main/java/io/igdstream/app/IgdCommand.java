@@ -10,7 +10,10 @@ import io.igdstream.app.cli.EvaluateCommand;
 import io.igdstream.app.cli.ExitCode;
 import io.igdstream.app.cli.ExportCommand;
 import io.igdstream.app.cli.IngestCommand;
+import io.igdstream.app.cli.KafkaRefusal;
+import io.igdstream.app.cli.KeysCommand;
 import io.igdstream.app.cli.PipelineCommand;
+import io.igdstream.app.cli.TopicsCommand;
 import io.igdstream.app.cli.TrainCommand;
 import io.igdstream.app.cli.TrainLocalCommand;
 import io.igdstream.core.data.DatasetException;
@@ -37,6 +40,8 @@ import picocli.CommandLine.Command;
       TrainLocalCommand.class,
       EvalCommand.class,
       ExportCommand.class,
+      KeysCommand.class,
+      TopicsCommand.class,
       BenchCommand.class,
     })
 public final class IgdCommand implements Runnable {
@@ -57,6 +62,13 @@ public final class IgdCommand implements Runnable {
     CommandLine cli = new CommandLine(new IgdCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          var refused = KafkaRefusal.line(e, commandLine.getCommandName());
+          if (refused.isPresent()) { // final: retrying with the same credentials cannot help
+            commandLine
+                .getErr()
+                .println("igd " + commandLine.getCommandName() + ": " + refused.get());
+            return ExitCode.BAD_INPUT;
+          }
           if (isBadInput(e)) {
             commandLine
                 .getErr()

@@ -10,12 +10,14 @@ import io.igdstream.core.train.Sgd;
 import io.igdstream.core.train.StepTerms;
 import io.igdstream.core.train.TrainSettings;
 import io.igdstream.core.train.TrainingLedger;
+import io.igdstream.schemas.SnapshotSigner;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -83,6 +85,7 @@ public final class KafkaTrainer {
   private final BatchAssembler assembler;
   private final SnapshotSchedule snapshotSchedule;
   private final TrainerCheckpoints checkpoints;
+  private final Optional<SnapshotSigner> signer;
 
   public KafkaTrainer(
       TrainerSettings settings,
@@ -94,6 +97,34 @@ public final class KafkaTrainer {
       CheckpointDirectory checkpoints,
       TrainerMetrics metrics,
       Listener listener) {
+    this(
+        settings,
+        train,
+        kafka,
+        topics,
+        architecture,
+        split,
+        checkpoints,
+        metrics,
+        listener,
+        Optional.empty());
+  }
+
+  /**
+   * A trainer that signs every snapshot with {@code signer} ({@code
+   * SnapshotSigner.fromConfig(config)}; docs/SECURITY.md "Signed snapshots"); empty: unsigned.
+   */
+  public KafkaTrainer(
+      TrainerSettings settings,
+      TrainSettings train,
+      KafkaSettings kafka,
+      TopicNames topics,
+      Architecture architecture,
+      TrainingSplit split,
+      CheckpointDirectory checkpoints,
+      TrainerMetrics metrics,
+      Listener listener,
+      Optional<SnapshotSigner> signer) {
     ModelSpec spec = split.spec();
     architecture.checkFits(spec.channels(), spec.height(), spec.width());
     this.settings = settings;
@@ -104,6 +135,7 @@ public final class KafkaTrainer {
     this.split = split;
     this.metrics = metrics;
     this.listener = listener;
+    this.signer = signer;
     long records = (long) split.samples() * train.epochs();
     long totalSteps = Math.max(1, (records + train.batchSize() - 1) / train.batchSize());
     this.state =
@@ -149,7 +181,8 @@ public final class KafkaTrainer {
               settings.modelId(),
               settings.snapshotChunkBytes(),
               split.dataset(),
-              gradient);
+              gradient,
+              signer);
       IgdBatchStep step =
           new IgdBatchStep(
               student, new IgdStep(student, null, null, train.igd(), sgd), train.seed());

@@ -3,9 +3,11 @@ package io.igdstream.trainer;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.SnapshotInfo;
+import io.igdstream.schemas.SnapshotSigner;
 import io.igdstream.schemas.kafka.SnapshotPublisher;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
@@ -26,8 +28,9 @@ final class StudentSnapshotPublisher {
       String modelId,
       int chunkBytes,
       String dataset,
-      GradientThread gradient) {
-    this.snapshots = new SnapshotPublisher(producer, topic, modelId, chunkBytes);
+      GradientThread gradient,
+      Optional<SnapshotSigner> signer) {
+    this.snapshots = new SnapshotPublisher(producer, topic, modelId, chunkBytes).signedBy(signer);
     this.modelId = modelId;
     this.dataset = dataset;
     this.gradient = gradient;

@@ -78,7 +78,7 @@ final class BenchBroker implements AutoCloseable {
   /** The six topics of {@code prefix}, created and ready to take records. */
   TopicNames topics(String prefix) throws InterruptedException {
     TopicNames topics = new TopicNames(prefix);
-    TopicSetup.ensure(kafka, config, topics);
+    TopicSetup.create(kafka, config, topics);
     return topics;
   }
 

@@ -12,6 +12,7 @@ import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AugmentStage;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ public final class AugmentCommand implements Callable<Integer> {
     Classifier teacherModel = TeacherModel.load(teacher);
     ActorSystem system = null;
     try (MetricsServer metrics = stream.metricsServer()) {
-      TopicSetup.ensure(kafka, config, topics);
+      TopicSetup.ensure(kafka, config, topics, AccessTable.Role.AUGMENT);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       system = ActorSystems.start(config);
       try (SnapshotFollower follower = AugmentRole.follower(kafka, topics, config, streamMetrics)) {
@@ -112,6 +113,13 @@ public final class AugmentCommand implements Callable<Integer> {
             break;
           } catch (TimeoutException e) {
             // still running: a progress line
+          }
+          if (follower.failure().isPresent()) {
+            // no snapshots will come (e.g. access refused): stop instead of waiting forever
+            stage.stop();
+            throw new IllegalStateException(
+                "the snapshot follower stopped: " + follower.failure().get().getMessage(),
+                follower.failure().get());
           }
           AugmentStage.Status s = stage.status();
           log.info(

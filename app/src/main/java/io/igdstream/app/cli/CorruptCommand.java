@@ -10,6 +10,7 @@ import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.corrupt.CorruptSettings;
 import io.igdstream.streams.corrupt.CorruptStage;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.streams.kafka.GroupOffsets;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.util.Locale;
@@ -50,9 +51,8 @@ public final class CorruptCommand implements Callable<Integer> {
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     try (MetricsServer metrics = stream.metricsServer();
-        Admin admin =
-            Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
-      TopicSetup.ensure(kafka, config, topics);
+        Admin admin = Admin.create(kafka.adminProperties())) {
+      TopicSetup.ensure(kafka, config, topics, AccessTable.Role.CORRUPT);
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
       ActorSystem system = ActorSystems.start(config);
       try {

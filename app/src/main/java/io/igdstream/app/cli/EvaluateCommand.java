@@ -12,6 +12,7 @@ import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
 import io.igdstream.streams.evaluate.Evaluation;
 import io.igdstream.streams.evaluate.EvaluatorStream;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -74,7 +75,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     TopicNames topics = stream.topics();
     String modelId = config.getString("igd.trainer.model-id");
     try (MetricsServer metrics = stream.metricsServer()) {
-      TopicSetup.ensure(kafka, config, topics);
+      TopicSetup.ensure(kafka, config, topics, AccessTable.Role.EVALUATE);
       ActorSystem system = ActorSystems.start(config);
       try {
         EvaluatorStream stage =

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,6 +39,14 @@ public final class Settings {
   }
 
   /**
+   * Kafka client property sections: their keys are Kafka's (security.protocol, sasl.jaas.config,
+   * ...), not igd-stream's, so reference.conf cannot list them (KafkaSettings checks the owned
+   * ones).
+   */
+  private static final List<String> FREE_FORM =
+      List.of("kafka.client.", "kafka.producer.", "kafka.consumer.", "kafka.admin.");
+
+  /**
    * Rejects keys under igd that reference.conf does not define (a typo would otherwise be ignored).
    */
   private static void checkKnownKeys(Config config, Config reference) {
@@ -45,7 +54,11 @@ public final class Settings {
       return;
     }
     for (var entry : config.getConfig("igd").entrySet()) {
-      String key = "igd." + entry.getKey();
+      String path = entry.getKey();
+      if (FREE_FORM.stream().anyMatch(path::startsWith)) {
+        continue;
+      }
+      String key = "igd." + path;
       if (!reference.hasPath(key)) {
         throw new BadInputException("unknown configuration key '" + key + "' (see reference.conf)");
       }

@@ -90,6 +90,8 @@ final class StreamOptions {
   }
 
   static KafkaSettings kafka(Config config) {
-    return KafkaSettings.fromConfig(config);
+    KafkaSettings kafka = KafkaSettings.fromConfig(config);
+    KafkaRefusal.remember(kafka); // a refusal's line names the user and servers
+    return kafka;
   }
 }

@@ -11,6 +11,7 @@ import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.trainer.KafkaTrainer;
 import io.igdstream.trainer.TrainerMetrics;
 import io.igdstream.trainer.TrainingSplit;
@@ -66,7 +67,7 @@ public final class TrainCommand implements Callable<Integer> {
     KafkaSettings kafka = StreamOptions.kafka(config);
     TopicNames topics = stream.topics();
     try (MetricsServer metrics = stream.metricsServer()) {
-      TopicSetup.ensure(kafka, config, topics);
+      TopicSetup.ensure(kafka, config, topics, AccessTable.Role.TRAINER);
       TrainingSplit split = TrainingSplit.read(kafka, topics.samples(), Duration.ofMinutes(5));
       TrainerProgress progress = new TrainerProgress(split.samples(), log);
       Architecture architecture =

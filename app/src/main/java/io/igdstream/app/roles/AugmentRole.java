@@ -5,6 +5,7 @@ import io.igdstream.app.console.Log;
 import io.igdstream.core.data.Augmentation;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.train.TrainSettings;
+import io.igdstream.schemas.SnapshotVerifier;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.augment.AdversarialExamples;
@@ -19,11 +20,19 @@ public final class AugmentRole {
 
   private AugmentRole() {}
 
-  /** The follower of the trainer's snapshots that augment attacks the newest of. */
+  /**
+   * The follower of the trainer's snapshots that augment attacks the newest of; it loads only
+   * snapshots signed by the key of igd.snapshots.verify-key when that is set.
+   */
   public static SnapshotFollower follower(
       KafkaSettings kafka, TopicNames topics, Config config, StreamMetrics metrics) {
     return SnapshotFollower.start(
-        kafka, topics, config.getString("igd.trainer.model-id"), "augment", metrics);
+        kafka,
+        topics,
+        config.getString("igd.trainer.model-id"),
+        "augment",
+        metrics,
+        SnapshotVerifier.fromConfig(config));
   }
 
   /** The augment numerics for a teacher under the configuration. */

@@ -2,6 +2,7 @@ package io.igdstream.app.roles;
 
 import com.typesafe.config.Config;
 import io.igdstream.app.console.Log;
+import io.igdstream.schemas.SnapshotVerifier;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
@@ -35,6 +36,7 @@ public final class EvaluatorRole {
         settings.attack(config),
         streamMetrics,
         new EvaluationMetrics(registry),
-        log::info);
+        log::info,
+        SnapshotVerifier.fromConfig(config));
   }
 }

@@ -6,6 +6,7 @@ import io.igdstream.core.data.Dataset;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.ingest.SampleIngest;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.streams.metrics.StreamMetrics;
 import java.util.Locale;
 import org.apache.pekko.actor.ActorSystem;
@@ -26,7 +27,7 @@ public final class IngestRole {
       StreamMetrics metrics,
       Log log)
       throws Exception {
-    TopicSetup.ensure(kafka, config, topics);
+    TopicSetup.ensure(kafka, config, topics, AccessTable.Role.INGEST);
     ActorSystem system = ActorSystems.start(config);
     try {
       long t0 = System.nanoTime();

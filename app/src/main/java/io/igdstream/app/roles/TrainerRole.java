@@ -7,6 +7,7 @@ import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.core.train.TrainSettings;
+import io.igdstream.schemas.SnapshotSigner;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.trainer.KafkaTrainer;
@@ -16,6 +17,7 @@ import io.igdstream.trainer.TrainingSplit;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** The trainer role: the Kafka-fed IGD trainer of a run directory, and its model file. */
 public final class TrainerRole {
@@ -38,6 +40,10 @@ public final class TrainerRole {
       Log log) {
     TrainerSettings settings = TrainerSettings.fromConfig(config);
     TrainSettings train = TrainSettings.fromConfig(config);
+    Optional<SnapshotSigner> signer = SnapshotSigner.fromConfig(config);
+    log.info(
+        "trainer: snapshots "
+            + (signer.isPresent() ? "signed (" + SnapshotSigner.CONFIG_KEY + ")" : "unsigned"));
     log.info(
         String.format(
             Locale.ROOT,
@@ -59,7 +65,8 @@ public final class TrainerRole {
         split,
         new CheckpointDirectory(out.resolve("checkpoints"), settings.keepCheckpoints()),
         metrics,
-        listener);
+        listener,
+        signer);
   }
 
   /** Writes the trained student as a model file. */

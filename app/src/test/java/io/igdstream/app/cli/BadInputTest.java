@@ -368,6 +368,35 @@ class BadInputTest {
 
   // --- commands of the streaming system --------------------------------------------------------
 
+  // --- keys, topics ----------------------------------------------------------------------------
+
+  @Test
+  void keysNeverOverwriteAKeyPair() throws IOException {
+    Path keys = dir.resolve("keys");
+    assertEquals(ExitCode.OK, Cli.run("keys", "--out", keys.toString()).exitCode());
+    byte[] first = Files.readAllBytes(keys.resolve("snapshot-signing.key"));
+
+    Cli.Result r = Cli.run("keys", "--out", keys.toString());
+
+    assertBadInput(r, "igd keys", "--out " + keys, "not overwriting a key");
+    assertTrue(
+        java.util.Arrays.equals(first, Files.readAllBytes(keys.resolve("snapshot-signing.key"))),
+        "the first private key must be kept");
+  }
+
+  @Test
+  void topicsWithAClientPropertyIgdStreamOwnsIsNamed() throws IOException {
+    // a Kafka property under igd.kafka.client is accepted as a key, but this one is igd-stream's
+    Path config =
+        Files.writeString(
+            dir.resolve("owned.conf"),
+            "igd.kafka.client { security.protocol = SASL_SSL, enable.auto.commit = true }\n");
+
+    Cli.Result r = Cli.run("topics", "--config", config.toString());
+
+    assertBadInput(r, "igd topics", "igd.kafka.client.enable.auto.commit cannot be set");
+  }
+
   // Each checks its options before any work: none of these reaches a broker.
 
   @Test

@@ -8,6 +8,7 @@ import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.GradientThread;
 import io.igdstream.core.model.ModelSpec;
 import io.igdstream.schemas.AvroCodec;
+import io.igdstream.schemas.SnapshotVerifier;
 import io.igdstream.schemas.TopicNames;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.streams.kafka.PekkoKafka;
@@ -133,7 +134,8 @@ public final class EvaluatorStream {
       StreamMetrics streamMetrics,
       EvaluationMetrics metrics,
       Consumer<String> log,
-      Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore) {
+      Map<Long, io.igdstream.schemas.RobustnessReport> reportedBefore,
+      Optional<SnapshotVerifier> verifier) {
     this.kafka = kafka;
     this.reportedBefore = reportedBefore;
     this.topics = topics;
@@ -160,7 +162,7 @@ public final class EvaluatorStream {
             .run(system);
     this.queue = running.first().first();
     this.killSwitch = running.first().second();
-    this.follower = SnapshotFollower.start(kafka, topics, modelId, ROLE, streamMetrics);
+    this.follower = SnapshotFollower.start(kafka, topics, modelId, ROLE, streamMetrics, verifier);
     follower.onLoaded(this::offer);
     // a snapshot loaded before the listener was registered: offer it now (offer skips repeats)
     gradient.submit(
@@ -196,6 +198,36 @@ public final class EvaluatorStream {
       StreamMetrics streamMetrics,
       EvaluationMetrics metrics,
       Consumer<String> log) {
+    return start(
+        system,
+        kafka,
+        topics,
+        modelId,
+        settings,
+        attack,
+        streamMetrics,
+        metrics,
+        log,
+        Optional.empty());
+  }
+
+  /**
+   * {@link #start(ActorSystem, KafkaSettings, TopicNames, String, EvaluateSettings, IntFunction,
+   * StreamMetrics, EvaluationMetrics, Consumer)} loading only snapshots that verify against {@code
+   * verifier} when one is given ({@code SnapshotVerifier.fromConfig(config)}; the others are
+   * dead-lettered with the reason bad-signature).
+   */
+  public static EvaluatorStream start(
+      ActorSystem system,
+      KafkaSettings kafka,
+      TopicNames topics,
+      String modelId,
+      EvaluateSettings settings,
+      IntFunction<PgdSettings> attack,
+      StreamMetrics streamMetrics,
+      EvaluationMetrics metrics,
+      Consumer<String> log,
+      Optional<SnapshotVerifier> verifier) {
     Objects.requireNonNull(system, "system");
     Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(topics, "topics");
@@ -222,7 +254,8 @@ public final class EvaluatorStream {
         Objects.requireNonNull(streamMetrics, "streamMetrics"),
         Objects.requireNonNull(metrics, "metrics"),
         Objects.requireNonNull(log, "log"),
-        reportedBefore);
+        reportedBefore,
+        Objects.requireNonNull(verifier, "verifier"));
   }
 
   /**
