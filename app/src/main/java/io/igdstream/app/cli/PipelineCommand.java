@@ -219,7 +219,7 @@ public final class PipelineCommand implements Callable<Integer> {
 
       Classifier teacherModel =
           teacher != null
-              ? TeacherModel.load(teacher)
+              ? TeacherModel.load(teacher, train)
               : trainTeacher(config, architecture, train, natEpochs, log);
       ActorSystem system = ActorSystems.start(config);
       List<AutoCloseable> running = new ArrayList<>();
