@@ -11,6 +11,7 @@ import io.igdstream.app.cli.ExitCode;
 import io.igdstream.app.cli.ExportCommand;
 import io.igdstream.app.cli.IngestCommand;
 import io.igdstream.app.cli.PipelineCommand;
+import io.igdstream.app.cli.SchemasCommand;
 import io.igdstream.app.cli.TrainCommand;
 import io.igdstream.app.cli.TrainLocalCommand;
 import io.igdstream.core.data.DatasetException;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
       TrainLocalCommand.class,
       EvalCommand.class,
       ExportCommand.class,
+      SchemasCommand.class,
       BenchCommand.class,
     })
 public final class IgdCommand implements Runnable {
