@@ -4,11 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import io.igdstream.core.io.Checkpoint;
+import io.igdstream.schemas.AvroCodec;
+import io.igdstream.schemas.ImageSample;
+import io.igdstream.schemas.kafka.KafkaSettings;
+import io.igdstream.schemas.kafka.TopicScan;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,6 +34,7 @@ class PipelineFromTopicTest {
 
   private static final int TRAIN = 96;
   private static final int TEST = 40;
+  private static final AvroCodec<ImageSample> SAMPLES = AvroCodec.of(ImageSample.class);
 
   @TempDir Path dir;
 
@@ -50,6 +60,16 @@ class PipelineFromTopicTest {
               "--metrics-port",
               "-1");
       assertEquals(0, ingest.exitCode(), ingest.toString());
+      // ingest writes the dataset's class names into every record (idx: names them "0".."9")
+      List<String> expectedNames = IntStream.range(0, 10).mapToObj(Integer::toString).toList();
+      List<List<String>> names = new ArrayList<>();
+      TopicScan.scan(
+          KafkaSettings.fromConfig(ConfigFactory.load()).withBootstrapServers(servers),
+          "arrived.samples",
+          Duration.ofSeconds(60),
+          rec -> names.add(SAMPLES.decode(rec.value()).getClassNames()));
+      assertEquals(TRAIN + TEST, names.size());
+      assertTrue(names.stream().allMatch(expectedNames::equals), names.get(0).toString());
       Path out = dir.resolve("run");
 
       Cli.Result r =
