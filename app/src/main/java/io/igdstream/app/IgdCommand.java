@@ -13,6 +13,7 @@ import io.igdstream.app.cli.IngestCommand;
 import io.igdstream.app.cli.KafkaRefusal;
 import io.igdstream.app.cli.KeysCommand;
 import io.igdstream.app.cli.PipelineCommand;
+import io.igdstream.app.cli.SchemasCommand;
 import io.igdstream.app.cli.TopicsCommand;
 import io.igdstream.app.cli.TrainCommand;
 import io.igdstream.app.cli.TrainLocalCommand;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       KeysCommand.class,
       TopicsCommand.class,
+      SchemasCommand.class,
       BenchCommand.class,
     })
 public final class IgdCommand implements Runnable {

@@ -13,8 +13,18 @@ final class DataOptions {
   @Option(
       names = "--dataset",
       defaultValue = "fashion-mnist",
-      description = "fashion-mnist (default), mnist, cifar10, idx:DIR or folder:DIR.")
+      description =
+          "fashion-mnist (default), mnist, cifar10, idx:DIR or folder:DIR; pipeline also takes"
+              + " topic (what NS.samples holds).")
   String dataset;
+
+  /** The {@code --dataset} of a dataset known only from its topic (pipeline). */
+  static final String TOPIC = "topic";
+
+  /** Whether the dataset is what {@code NS.samples} holds rather than files. */
+  boolean fromTopic() {
+    return TOPIC.equals(dataset);
+  }
 
   @Option(
       names = "--data-dir",
@@ -29,6 +39,9 @@ final class DataOptions {
    * can.
    */
   DatasetSplits load(Log log) {
+    if (fromTopic()) {
+      throw new BadInputException("--dataset topic is for igd pipeline only");
+    }
     if (imageSize != null && imageSize < 1) {
       throw new BadInputException("--image-size must be >= 1, was " + imageSize);
     }

@@ -2,8 +2,10 @@ package io.igdstream.app.cli;
 
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.ModelExport;
+import io.igdstream.core.io.ModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +25,9 @@ public final class ExportCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "MODEL",
-      description = "A model.safetensors or checkpoint written by igd.")
+      description =
+          "A model.safetensors or checkpoint written by igd, or a PyTorch state_dict"
+              + " safetensors file.")
   Path model;
 
   @Option(
@@ -39,7 +43,8 @@ public final class ExportCommand implements Callable<Integer> {
     }
     Path parent = out.toAbsolutePath().getParent();
     OutputDirectory.prepare(parent);
-    Checkpoint checkpoint = Checkpoint.read(model);
+    // export → read → export is byte-identical, so exported files round-trip
+    Checkpoint checkpoint = ModelFiles.read(model, Optional.empty());
     Path sidecar = ModelExport.export(checkpoint, out);
     System.out.println("wrote " + out + " and " + sidecar);
     return ExitCode.OK;

@@ -13,6 +13,7 @@ import io.igdstream.app.roles.EvaluatorRole;
 import io.igdstream.app.roles.IngestRole;
 import io.igdstream.app.roles.MetricsServer;
 import io.igdstream.app.roles.TeacherModel;
+import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.app.roles.TrainerRole;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
@@ -34,6 +35,7 @@ import io.igdstream.streams.corrupt.CorruptSettings;
 import io.igdstream.streams.evaluate.EvaluateSettings;
 import io.igdstream.streams.evaluate.Evaluation;
 import io.igdstream.streams.evaluate.EvaluatorStream;
+import io.igdstream.streams.ingest.TopicDataset;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
@@ -177,18 +179,8 @@ public final class PipelineCommand implements Callable<Integer> {
       throw new BadInputException("--teacher " + teacher + " does not exist");
     }
     OutputDirectory.prepare(out);
-    DatasetSplits splits = data.load(log);
-    Dataset train =
-        trainN == 0
-            ? splits.train()
-            : splits.train().limit(Math.min(trainN, splits.train().size()));
-    Dataset test =
-        testN == 0 ? splits.test() : splits.test().limit(Math.min(testN, splits.test().size()));
-    Architecture architecture =
-        model == null
-            ? Architecture.defaultFor(train.channels(), train.height(), train.width())
-            : Architecture.of(model);
-    architecture.checkFits(train.channels(), train.height(), train.width());
+    // --dataset topic: the records on NS.samples are the dataset, read once the broker is up
+    DatasetSplits files = data.fromTopic() ? null : data.load(log);
     TopicNames topics = stream.topics();
     long started = System.nanoTime();
 
@@ -202,6 +194,18 @@ public final class PipelineCommand implements Callable<Integer> {
       if (metrics.port() > 0) {
         log.info("metrics: http://127.0.0.1:" + metrics.port() + "/metrics");
       }
+      DatasetSplits splits = files != null ? files : fromTopic(kafkaSettings, config, topics, log);
+      Dataset train =
+          trainN == 0
+              ? splits.train()
+              : splits.train().limit(Math.min(trainN, splits.train().size()));
+      Dataset test =
+          testN == 0 ? splits.test() : splits.test().limit(Math.min(testN, splits.test().size()));
+      Architecture architecture =
+          model == null
+              ? Architecture.defaultFor(train.channels(), train.height(), train.width())
+              : Architecture.of(model);
+      architecture.checkFits(train.channels(), train.height(), train.width());
       log.info(
           String.format(
               Locale.ROOT,
@@ -215,11 +219,14 @@ public final class PipelineCommand implements Callable<Integer> {
               igdEpochs,
               topics.prefix()));
       StreamMetrics streamMetrics = new StreamMetrics(metrics.registry());
-      IngestRole.run(kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
+      if (files != null) {
+        IngestRole.run(
+            kafkaSettings, config, topics, data.dataset, train, test, streamMetrics, log);
+      }
 
       Classifier teacherModel =
           teacher != null
-              ? TeacherModel.load(teacher)
+              ? TeacherModel.load(teacher, train)
               : trainTeacher(config, architecture, train, natEpochs, log);
       ActorSystem system = ActorSystems.start(config);
       List<AutoCloseable> running = new ArrayList<>();
@@ -393,6 +400,27 @@ public final class PipelineCommand implements Callable<Integer> {
             (System.nanoTime() - t0) / 1e9,
             broker.dataDir()));
     return broker;
+  }
+
+  /** The dataset {@code NS.samples} holds; disagreeing records go to {@code NS.dlq}. */
+  private static DatasetSplits fromTopic(
+      KafkaSettings kafka, Config config, TopicNames topics, Log log) throws InterruptedException {
+    TopicSetup.ensure(kafka, config, topics);
+    TopicDataset.Loaded loaded = TopicDataset.load(kafka, topics, Duration.ofMinutes(5));
+    Dataset train = loaded.splits().train();
+    log.info(
+        String.format(
+            Locale.ROOT,
+            "dataset from %s: %s, %d train / %d test images of %s, classes %s; %d records to %s",
+            topics.samples(),
+            train.name(),
+            train.size(),
+            loaded.splits().test().size(),
+            train.shape(),
+            train.classes(),
+            loaded.deadLettered(),
+            topics.dlq()));
+    return loaded.splits();
   }
 
   /**

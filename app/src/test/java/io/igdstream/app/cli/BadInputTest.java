@@ -164,7 +164,7 @@ class BadInputTest {
             "--out",
             out());
 
-    assertBadInput(r, corrupt.toString(), "not a valid checkpoint");
+    assertBadInput(r, corrupt.toString(), "not a safetensors file");
   }
 
   @Test
@@ -213,7 +213,7 @@ class BadInputTest {
             "--out",
             out());
 
-    assertBadInput(r, "teacher", "classes=5", "classes=10");
+    assertBadInput(r, "--teacher", "has 5 classes", "10 classes");
     assertTrue(Files.notExists(dir.resolve("run/model.safetensors")), "nothing may be trained");
   }
 
@@ -333,7 +333,7 @@ class BadInputTest {
     Cli.Result r =
         Cli.run("export", corrupt.toString(), "--out", dir.resolve("x.safetensors").toString());
 
-    assertBadInput(r, corrupt.toString(), "not a valid checkpoint");
+    assertBadInput(r, corrupt.toString(), "not a safetensors file");
     assertTrue(Files.notExists(dir.resolve("x.safetensors")));
   }
 

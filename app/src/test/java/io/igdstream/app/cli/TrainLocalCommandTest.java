@@ -2,6 +2,7 @@ package io.igdstream.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,12 +51,16 @@ class TrainLocalCommandTest {
   }
 
   private static String[] trainLocal(Path out, int evalLimit, String... extra) {
+    return trainLocal("nat", out, evalLimit, extra);
+  }
+
+  private static String[] trainLocal(String method, Path out, int evalLimit, String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
                 "train-local",
                 "--method",
-                "nat",
+                method,
                 "--dataset",
                 BadInputTest.idxFixture(),
                 "--epochs",
@@ -278,5 +285,162 @@ class TrainLocalCommandTest {
     assertTrue(resumed.err().contains("resumed from checkpoint at step 2"), resumed.err());
     assertEquals(uninterrupted, Checkpoint.read(out.resolve("model.safetensors")).model());
     assertEquals(8, JSON.readTree(out.resolve("summary.json").toFile()).get("eval_limit").asInt());
+  }
+
+  /**
+   * The trained model as a bare PyTorch state_dict: exported, then rewritten without igd-stream's
+   * metadata and without the sidecar, as {@code torch} code saving it would leave it.
+   */
+  private static Path strippedStateDict(String name) throws IOException {
+    Path exported = runs.resolve("strip-" + name).resolve("exported.safetensors");
+    Files.createDirectories(exported.getParent());
+    Cli.Result r =
+        Cli.run(
+            "export", run.resolve("model.safetensors").toString(), "--out", exported.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    Path bare = runs.resolve("strip-" + name).resolve("bare").resolve(name + ".safetensors");
+    Files.createDirectories(bare.getParent());
+    Safetensors.write(bare, Safetensors.read(exported).tensors(), Map.of());
+    assertTrue(Safetensors.read(bare).metadata().isEmpty());
+    assertFalse(Files.exists(bare.resolveSibling(name + ".safetensors.json")));
+    return bare;
+  }
+
+  @Test
+  void exportReadsABareStateDictAndWritesTheSameWeights() throws IOException {
+    Path bare = strippedStateDict("export");
+    Path again = runs.resolve("strip-export").resolve("again.safetensors");
+
+    Cli.Result r = Cli.run("export", bare.toString(), "--out", again.toString());
+
+    assertEquals(0, r.exitCode(), r.toString());
+    SafetensorsFile file = Safetensors.read(again);
+    for (var e : firstModel.entrySet()) {
+      assertArrayEquals(
+          e.getValue().toFloats(), file.tensors().get(e.getKey()).toFloats(), e.getKey());
+    }
+    JsonNode sidecar = JSON.readTree(again.resolveSibling("again.safetensors.json").toFile());
+    assertEquals("small-cnn", sidecar.get("architecture").asText());
+    assertEquals(10, sidecar.get("classes").asInt());
+  }
+
+  @Test
+  void aBareStateDictWorksAsTheTeacherOfIgd() throws IOException {
+    Path teacher = strippedStateDict("teacher");
+    Path out = runs.resolve("igd-bare-teacher");
+
+    Cli.Result r = Cli.run(trainLocal("igd", out, 8, "--teacher", teacher.toString()));
+
+    assertEquals(0, r.exitCode(), r.toString());
+    JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals("igd", s.get("method").asText());
+    assertEquals(teacher.toString(), s.get("teacher").asText());
+    assertEquals("igd", Checkpoint.read(out.resolve("model.safetensors")).require("method"));
+  }
+
+  @Test
+  void aTeacherFileThatIsNotAModelIsOneLineAndExitTwo() throws IOException {
+    Path junk = Files.writeString(runs.resolve("junk.safetensors"), "not safetensors at all");
+    Path out = runs.resolve("igd-junk-teacher");
+
+    Cli.Result r = Cli.run(trainLocal("igd", out, 8, "--teacher", junk.toString()));
+
+    assertEquals(2, r.exitCode(), r.toString());
+    assertEquals(1, r.errorLines().size(), r.toString());
+    assertTrue(r.errorLines().get(0).contains(junk.toString()), r.toString());
+    assertTrue(r.errorLines().get(0).contains("not a safetensors file"), r.toString());
+    assertFalse(Files.exists(out.resolve("model.safetensors")));
+  }
+
+  @Test
+  void aStateDictWithATensorMissingIsOneLineNamingIt() throws IOException {
+    Path bare = strippedStateDict("missing");
+    Map<String, TensorData> tensors = new LinkedHashMap<>(Safetensors.read(bare).tensors());
+    tensors.remove("9.bias");
+    Safetensors.write(bare, tensors, Map.of());
+
+    Cli.Result r =
+        Cli.run(
+            trainLocal(
+                runs.resolve("igd-missing"), 8, "--model", "small-cnn", "--init", bare.toString()));
+
+    assertEquals(2, r.exitCode(), r.toString());
+    assertEquals(1, r.errorLines().size(), r.toString());
+    assertTrue(r.errorLines().get(0).contains("missing tensor '9.bias'"), r.toString());
+  }
+
+  @Test
+  void initStartsFromTheFilesWeights() throws IOException {
+    // a learning rate of 1e-12 leaves the weights where they start: the init file's, not the
+    // seeded initialisation's (which the first run started from and moved away from)
+    Path init = strippedStateDict("init");
+    Path out = runs.resolve("init");
+
+    Cli.Result r = Cli.run(trainLocal(out, 8, "--lr", "1e-12", "--init", init.toString()));
+
+    assertEquals(0, r.exitCode(), r.toString());
+    Map<String, TensorData> tuned = Checkpoint.read(out.resolve("model.safetensors")).model();
+    for (var e : firstModel.entrySet()) {
+      float[] want = e.getValue().toFloats();
+      float[] got = tuned.get(e.getKey()).toFloats();
+      for (int i = 0; i < want.length; i++) {
+        assertEquals(want[i], got[i], 1e-5, e.getKey() + "[" + i + "]");
+      }
+    }
+    assertEquals(
+        init.toString(), JSON.readTree(out.resolve("summary.json").toFile()).get("init").asText());
+  }
+
+  @Test
+  void initWithAnotherNumberOfClassesIsRefusedWithBothShapes() throws IOException {
+    Path bare = strippedStateDict("classes");
+    Map<String, TensorData> tensors = new LinkedHashMap<>(Safetensors.read(bare).tensors());
+    float[] w = tensors.get("9.weight").toFloats();
+    tensors.put("9.weight", TensorData.ofFloats(new long[] {5, 128}, Arrays.copyOf(w, 5 * 128)));
+    tensors.put("9.bias", TensorData.ofFloats(new long[] {5}, new float[5]));
+    Safetensors.write(bare, tensors, Map.of());
+
+    Cli.Result r = Cli.run(trainLocal(runs.resolve("init-classes"), 8, "--init", bare.toString()));
+
+    assertEquals(2, r.exitCode(), r.toString());
+    assertEquals(1, r.errorLines().size(), r.toString());
+    String line = r.errorLines().get(0);
+    assertTrue(line.contains("5 classes") && line.contains("10 classes"), line);
+  }
+
+  @Test
+  void finalEvalAutoattackPutsItsAccuracyInTheSummary() throws IOException {
+    Path out = runs.resolve("autoattack");
+
+    Cli.Result r =
+        Cli.run(trainLocal(out, 8, "--final-eval", "autoattack", "--autoattack-version", "apgd"));
+
+    assertEquals(0, r.exitCode(), r.toString());
+    JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals("autoattack", s.get("final_eval").asText());
+    assertEquals("apgd", s.get("autoattack_version").asText());
+    assertEquals(8, s.get("autoattack_points").asInt());
+    double clean = s.get("clean_accuracy").asDouble();
+    double aa = s.get("autoattack_accuracy").asDouble();
+    // robust points are among the correctly classified ones, counted out of 8
+    assertTrue(aa >= 0 && aa <= clean, "autoattack " + aa + " > clean " + clean);
+    assertEquals(Math.rint(aa * 8), aa * 8, 1e-9);
+    assertTrue(r.out().contains("autoattack apgd accuracy " + fourDecimals(aa)), r.out());
+  }
+
+  @Test
+  void theDefaultFinalEvalHasNoAutoattack() {
+    assertEquals("pgd", firstSummary.get("final_eval").asText());
+    assertFalse(firstSummary.has("autoattack_accuracy"), firstSummary.toString());
+  }
+
+  @Test
+  void anUnknownFinalEvalIsOneLineAndExitTwo() {
+    Cli.Result r = Cli.run(trainLocal(runs.resolve("bad-final"), 8, "--final-eval", "fgsm"));
+
+    assertEquals(2, r.exitCode(), r.toString());
+    assertEquals(1, r.errorLines().size(), r.toString());
+    assertTrue(
+        r.errorLines().get(0).contains("--final-eval must be pgd or autoattack"), r.toString());
   }
 }

@@ -12,6 +12,7 @@ import io.igdstream.core.data.Dataset;
 import io.igdstream.core.io.Checkpoint;
 import io.igdstream.core.io.CheckpointDirectory;
 import io.igdstream.core.io.CheckpointException;
+import io.igdstream.core.io.TensorData;
 import io.igdstream.core.model.Architecture;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.model.ModelSpec;
@@ -58,6 +59,7 @@ public final class LocalTrainer {
   private final CheckpointDirectory checkpoints;
   private final Map<String, String> runMetadata;
   private final Listener listener;
+  private final Map<String, TensorData> initialWeights;
   private double trainSeconds;
 
   /**
@@ -72,6 +74,22 @@ public final class LocalTrainer {
       CheckpointDirectory checkpoints,
       Map<String, String> runMetadata,
       Listener listener) {
+    this(settings, architecture, train, teacher, checkpoints, runMetadata, listener, null);
+  }
+
+  /**
+   * @param initialWeights the student's starting weights (e.g. a PyTorch-trained model to
+   *     fine-tune), else null for the seeded initialisation; a checkpoint to resume from wins
+   */
+  public LocalTrainer(
+      TrainSettings settings,
+      Architecture architecture,
+      Dataset train,
+      Classifier teacher,
+      CheckpointDirectory checkpoints,
+      Map<String, String> runMetadata,
+      Listener listener,
+      Map<String, TensorData> initialWeights) {
     if (settings.method().needsTeacher() && teacher == null) {
       throw new IllegalArgumentException(
           "method " + settings.method().id() + " needs a teacher model");
@@ -83,6 +101,7 @@ public final class LocalTrainer {
     this.checkpoints = checkpoints;
     this.runMetadata = Map.copyOf(runMetadata);
     this.listener = listener;
+    this.initialWeights = initialWeights == null ? null : Map.copyOf(initialWeights);
   }
 
   /** Wall time spent training in this run and every run it resumed, after {@link #run}. */
@@ -112,6 +131,14 @@ public final class LocalTrainer {
               + spec);
     }
     Classifier student = Classifier.create(architecture, spec, settings.seed());
+    if (initialWeights != null) {
+      try {
+        student.loadStateDict(initialWeights);
+      } catch (RuntimeException e) {
+        student.close();
+        throw e;
+      }
+    }
     try (Sgd sgd = new Sgd(student.trainableParameters(), settings.sgd(), student.manager())) {
       TrainingStep step = stepFor(student, sgd);
       BatchSampler sampler =

@@ -93,6 +93,7 @@ public final class SampleIngest {
                         .setClasses(data.classCount())
                         .setImage(Tensors.of(pixels, data.channels(), data.height(), data.width()))
                         .setDataset(datasetName)
+                        .setClassNames(data.classes())
                         .build();
                 written[0]++;
                 metrics.produced(STAGE, 1);
