@@ -36,6 +36,7 @@ import io.igdstream.streams.evaluate.EvaluateSettings;
 import io.igdstream.streams.evaluate.Evaluation;
 import io.igdstream.streams.evaluate.EvaluatorStream;
 import io.igdstream.streams.ingest.TopicDataset;
+import io.igdstream.streams.kafka.AccessTable;
 import io.igdstream.streams.kafka.EmbeddedKafkaBroker;
 import io.igdstream.streams.metrics.StreamMetrics;
 import io.igdstream.streams.snapshot.SnapshotFollower;
@@ -405,7 +406,7 @@ public final class PipelineCommand implements Callable<Integer> {
   /** The dataset {@code NS.samples} holds; disagreeing records go to {@code NS.dlq}. */
   private static DatasetSplits fromTopic(
       KafkaSettings kafka, Config config, TopicNames topics, Log log) throws InterruptedException {
-    TopicSetup.ensure(kafka, config, topics);
+    TopicSetup.ensure(kafka, config, topics, AccessTable.Role.EVALUATE);
     TopicDataset.Loaded loaded = TopicDataset.load(kafka, topics, Duration.ofMinutes(5));
     Dataset train = loaded.splits().train();
     log.info(
