@@ -13,6 +13,7 @@ import io.igdstream.core.eval.RobustnessReport;
 import io.igdstream.core.eval.RobustnessSuite;
 import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.io.Checkpoint;
+import io.igdstream.core.io.ModelFiles;
 import io.igdstream.core.model.Classifier;
 import io.igdstream.core.train.TrainSettings;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,7 +49,8 @@ public final class EvalCommand implements Callable<Integer> {
       arity = "1..*",
       paramLabel = "MODEL",
       description =
-          "model.safetensors or checkpoint files written by igd; the first is the reference for the Δ columns.")
+          "model.safetensors or checkpoint files written by igd, or PyTorch state_dicts in safetensors;"
+              + " the first is the reference for the Δ columns.")
   List<Path> models;
 
   @Mixin DataOptions data;
@@ -106,12 +109,10 @@ public final class EvalCommand implements Callable<Integer> {
     if (limit != null && limit < 1) {
       throw new BadInputException("--limit must be >= 1, was " + limit);
     }
-    List<Checkpoint> files = new ArrayList<>();
     for (Path m : models) {
       if (!Files.isRegularFile(m)) {
         throw new BadInputException("model file " + m + " does not exist");
       }
-      files.add(Checkpoint.read(m));
     }
     if (reportDirectory.dir() != null) {
       OutputDirectory.prepare(reportDirectory.dir());
@@ -119,6 +120,15 @@ public final class EvalCommand implements Callable<Integer> {
     Dataset test = data.load(log).test();
     if (limit != null) {
       test = test.limit(limit);
+    }
+    // igd-stream's own files and plain PyTorch state_dicts alike, checked against the data
+    ModelFiles.InputShape shape =
+        new ModelFiles.InputShape(test.channels(), test.height(), test.width());
+    List<Checkpoint> files = new ArrayList<>();
+    for (Path m : models) {
+      Checkpoint file = ModelFiles.read(m, Optional.empty(), Optional.of(shape));
+      ModelFiles.check(file, m.toString(), shape, test.classCount());
+      files.add(file);
     }
     List<RobustnessSuite.Entry> entries = new ArrayList<>();
     List<String> ids = uniqueNames(models);
