@@ -46,7 +46,8 @@ public final class Settings {
     }
     for (var entry : config.getConfig("igd").entrySet()) {
       String key = "igd." + entry.getKey();
-      if (!reference.hasPath(key)) {
+      // hasPathOrNull: a key whose default is null (igd.evaluate.autoattack.eps) is known too
+      if (!reference.hasPathOrNull(key)) {
         throw new BadInputException("unknown configuration key '" + key + "' (see reference.conf)");
       }
     }
