@@ -27,6 +27,8 @@ final class TrustedClasses {
           RobustnessReport.class,
           FractionError.class,
           CorruptionError.class,
+          AutoAttackRun.class,
+          AutoAttackMember.class,
           DeadLetter.class,
           ReasonCode.class);
 

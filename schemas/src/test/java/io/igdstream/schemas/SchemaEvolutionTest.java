@@ -156,6 +156,104 @@ class SchemaEvolutionTest {
     assertEquals(1_700_000_000_000L, r.getCreatedAtMs());
   }
 
+  private static Schema robustnessReport(int version) {
+    return HISTORY.versionsOf("io.igdstream.schemas.RobustnessReport").stream()
+        .filter(v -> v.version() == version)
+        .findFirst()
+        .orElseThrow()
+        .schema();
+  }
+
+  /** A v3 report with an AutoAttack run: 9 of 10 points robust after APGD-CE, 8 after APGD-T. */
+  static RobustnessReport robustnessReportWithAutoAttack() {
+    return RobustnessReport.newBuilder()
+        .setModelId("igd-small-cnn")
+        .setSnapshotVersion(30L)
+        .setArchitecture("small-cnn")
+        .setMethod("igd")
+        .setDataset("fashion-mnist")
+        .setSamples(10)
+        .setJointCorrect(9)
+        .setSeed(0L)
+        .setCleanAccuracy(1.0)
+        .setPgd20Accuracy(0.8)
+        .setPgdEps(0.1)
+        .setPgdSteps(20)
+        .setInaAdd(List.of())
+        .setInaReplace(List.of())
+        .setRn(List.of())
+        .setCorruptions(List.of())
+        .setSeconds(Map.of("autoattack", 4.0))
+        .setCreatedAtMs(1_700_000_000_000L)
+        .setAutoattack(
+            AutoAttackRun.newBuilder()
+                .setVersion("apgd")
+                .setNorm("linf")
+                .setEps(0.1)
+                .setNPoints(10)
+                .setCleanAccuracy(1.0)
+                .setRobustAccuracy(0.8)
+                .setAttacks(
+                    List.of(
+                        new AutoAttackMember("apgd-ce", 10, 1, 0.9, 0L, 1.5),
+                        new AutoAttackMember("apgd-t", 9, 1, 0.8, 0L, 2.5)))
+                .setRobust(java.nio.ByteBuffer.wrap(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}))
+                .setNotes(List.of())
+                .build())
+        .build();
+  }
+
+  @Test
+  void aV2ReportIsReadByTheV3ReaderWithoutAutoAttack() {
+    Schema v2 = robustnessReport(2);
+    assertNull(v2.getField("autoattack"));
+    GenericRecord r = new GenericData.Record(v2);
+    for (Schema.Field f : v2.getFields()) {
+      if (f.hasDefaultValue()) {
+        r.put(f.name(), GenericData.get().getDefaultValue(f));
+      }
+    }
+    GenericRecord v1Fields = robustnessReportV1Record(robustnessReportV1());
+    robustnessReportV1().getFields().forEach(f -> r.put(f.name(), v1Fields.get(f.name())));
+    // the v1 element records of ina_add etc. have the same fields as v2's
+    GenericRecord fe = new GenericData.Record(v2.getField("rn").schema().getElementType());
+    fe.put("fraction", 0.5);
+    fe.put("error_rate", 0.25);
+    r.put("ina_add", List.of(fe));
+    r.put("ina_replace", List.of());
+    GenericRecord ce = new GenericData.Record(v2.getField("corruptions").schema().getElementType());
+    ce.put("name", "fog");
+    ce.put("severity", 1);
+    ce.put("error_rate", 0.5);
+    r.put("corruptions", List.of(ce));
+    r.put("architecture", "small-cnn");
+    byte[] bytes = AvroCodecTest.encodeGeneric(v2, r);
+
+    RobustnessReport read = AvroCodec.of(RobustnessReport.class).decode(bytes);
+    assertEquals("small-cnn", read.getArchitecture());
+    assertEquals(0.73, read.getPgd20Accuracy());
+    assertNull(read.getAutoattack(), "a v2 writer never ran AutoAttack");
+  }
+
+  @Test
+  void aV3ReportWithAutoAttackRoundTripsAndAV2ReaderWithV3InItsHistorySkipsIt() throws IOException {
+    RobustnessReport v3Record = robustnessReportWithAutoAttack();
+    byte[] bytes = AvroCodec.of(RobustnessReport.class).encode(v3Record);
+    RobustnessReport back = AvroCodec.of(RobustnessReport.class).decode(bytes);
+    assertEquals(v3Record, back);
+    assertEquals(0.8, back.getAutoattack().getRobustAccuracy());
+    assertEquals(1, back.getAutoattack().getAttacks().get(1).getBroken());
+
+    SchemaStore.Cache upgraded = new SchemaStore.Cache();
+    upgraded.addSchema(RobustnessReport.getClassSchema());
+    GenericRecord old =
+        new BinaryMessageDecoder<GenericRecord>(GenericData.get(), robustnessReport(2), upgraded)
+            .decode(bytes);
+    assertEquals("igd-small-cnn", old.get("model_id").toString());
+    assertEquals(0.8, old.get("pgd20_accuracy"));
+    assertFalse(old.hasField("autoattack"));
+  }
+
   @Test
   void withoutV1InItsHistoryTheCurrentReaderCannotReadV1() {
     Schema v1 = imageSampleV1();

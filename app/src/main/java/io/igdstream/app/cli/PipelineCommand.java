@@ -15,6 +15,7 @@ import io.igdstream.app.roles.MetricsServer;
 import io.igdstream.app.roles.TeacherModel;
 import io.igdstream.app.roles.TopicSetup;
 import io.igdstream.app.roles.TrainerRole;
+import io.igdstream.core.attack.AutoAttackResult;
 import io.igdstream.core.data.Dataset;
 import io.igdstream.core.data.DatasetSplits;
 import io.igdstream.core.eval.ModelResult;
@@ -360,10 +361,11 @@ public final class PipelineCommand implements Callable<Integer> {
         for (ModelResult m : both.models()) {
           System.out.printf(
               Locale.ROOT,
-              "pipeline: %-22s clean accuracy %.4f, pgd-20 accuracy %.4f, gini %.3f on %d test images%n",
+              "pipeline: %-22s clean accuracy %.4f, pgd-20 accuracy %.4f%s, gini %.3f on %d test images%n",
               m.modelId() + " (" + m.method() + ")",
               m.cleanAccuracy(),
               m.pgd20Accuracy(),
+              autoAttackSummary(m),
               m.giniPixel() == null ? Double.NaN : m.giniPixel(),
               both.samples());
         }
@@ -467,7 +469,10 @@ public final class PipelineCommand implements Callable<Integer> {
     return model;
   }
 
-  /** The final report of the teacher and the trained student, every test, side by side. */
+  /**
+   * The final report of the teacher and the trained student, every test, side by side; AutoAttack
+   * too (beside PGD-20) unless {@code igd.evaluate.autoattack.on} is off, as for a final snapshot.
+   */
   private RobustnessReport sideBySide(
       EvaluateSettings settings,
       Config config,
@@ -476,7 +481,7 @@ public final class PipelineCommand implements Callable<Integer> {
       Classifier student,
       String modelId,
       Log log) {
-    Set<SuiteTest> tests = EnumSet.copyOf(settings.testsFor(true));
+    Set<SuiteTest> tests = EnumSet.copyOf(settings.testsFor(FINAL_REPORT, true));
     tests.add(SuiteTest.PGD);
     tests.add(SuiteTest.GINI);
     RobustnessReport report =
@@ -504,7 +509,8 @@ public final class PipelineCommand implements Callable<Integer> {
                 settings.batchSize(),
                 settings.seed(),
                 settings.attack(config).apply(test.channels()),
-                8));
+                8,
+                settings.autoAttack().suite(settings.batchSize())));
     try (SuiteProgress progress =
         new SuiteProgress("final report", List.of("teacher", modelId), log)) {
       return GradientThread.shared()
@@ -519,6 +525,28 @@ public final class PipelineCommand implements Callable<Integer> {
                       progress));
     }
   }
+
+  /**
+   * {@code , autoattack apgd (linf, eps 0.1, 1000 images) 0.6120}, as igd eval prints it; empty if
+   * not run.
+   */
+  static String autoAttackSummary(ModelResult m) {
+    AutoAttackResult aa = m.autoAttack();
+    if (aa == null) {
+      return "";
+    }
+    return String.format(
+        Locale.ROOT,
+        ", autoattack %s (%s, eps %s, %d images) %.4f",
+        aa.version(),
+        aa.norm().key(),
+        ReportFiles.formatEps(aa.eps()),
+        aa.points(),
+        aa.robustAccuracy());
+  }
+
+  /** The final report's version for {@code igd.evaluate.autoattack.on}: final, so every-k too. */
+  private static final long FINAL_REPORT = -1;
 
   /** Saves what the metrics endpoint serves now (fetched over HTTP, as Prometheus would). */
   private static void saveMetrics(MetricsServer metrics, Path file, Log log) {

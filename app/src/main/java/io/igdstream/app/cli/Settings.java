@@ -59,7 +59,8 @@ public final class Settings {
         continue;
       }
       String key = "igd." + path;
-      if (!reference.hasPath(key)) {
+      // hasPathOrNull: a key whose default is null (igd.evaluate.autoattack.eps) is known too
+      if (!reference.hasPathOrNull(key)) {
         throw new BadInputException("unknown configuration key '" + key + "' (see reference.conf)");
       }
     }

@@ -1,6 +1,7 @@
 package io.igdstream.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.igdstream.core.io.Checkpoint;
@@ -526,6 +527,22 @@ class BadInputTest {
         Cli.run(args.toArray(String[]::new)),
         "igd " + command,
         "unknown configuration key 'igd.augment.max-lagg'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"evaluate", "pipeline"})
+  void anAutoAttackEpsIsAKnownKeyThoughItsDefaultIsNullAndABadOnIsNamed(String command)
+      throws IOException {
+    Path conf =
+        Files.writeString(
+            dir.resolve("autoattack.conf"),
+            "igd.evaluate.autoattack.eps = 0.05\nigd.evaluate.autoattack.on = sometimes\n");
+    List<String> args = streamingArgs(command);
+    args.addAll(List.of("--config", conf.toString(), "--metrics-port", "-1"));
+
+    Cli.Result r = Cli.run(args.toArray(String[]::new));
+    assertFalse(r.err().contains("unknown configuration key"), r.toString());
+    assertBadInput(r, "igd.evaluate.autoattack.on must be off, final or every-k, was 'sometimes'");
   }
 
   @ParameterizedTest

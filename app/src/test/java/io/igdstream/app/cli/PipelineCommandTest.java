@@ -120,6 +120,19 @@ class PipelineCommandTest {
     JsonNode report = new ObjectMapper().readTree(out.resolve("report/report.json").toFile());
     assertEquals(TEST, report.get("samples").asInt(), report.toString());
     assertEquals(2, report.get("models").size(), "teacher and student side by side");
+    // igd.evaluate.autoattack defaults: apgd on every evaluated test image, beside PGD-20
+    for (JsonNode m : report.get("models")) {
+      double pgd = m.get("pgd20_accuracy").asDouble();
+      double aa = m.get("autoattack_accuracy").asDouble();
+      assertTrue(aa <= m.get("clean_accuracy").asDouble(), m.toString());
+      assertTrue(m.get("apgd_ce_accuracy").asDouble() >= aa, m.toString());
+      assertTrue(m.get("fab_t_accuracy").isNull(), "apgd runs no fab-t: " + m);
+      assertTrue(pgd >= 0 && aa >= 0, m.toString());
+    }
+    assertTrue(
+        first.out().contains("autoattack apgd (linf, eps 0.1, " + TEST + " images)"), first.out());
+    assertTrue(
+        Files.readString(out.resolve("report/report.md")).toLowerCase().contains("autoattack"));
     assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
     assertTrue(Files.isRegularFile(out.resolve("teacher/model.safetensors")));
   }

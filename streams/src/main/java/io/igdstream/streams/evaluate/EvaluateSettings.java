@@ -2,7 +2,10 @@ package io.igdstream.streams.evaluate;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.igdstream.core.attack.AutoAttackVersion;
+import io.igdstream.core.attack.Norm;
 import io.igdstream.core.attack.PgdSettings;
+import io.igdstream.core.eval.AutoAttackSettings;
 import io.igdstream.core.eval.SuiteTest;
 import io.igdstream.core.train.TrainSettings;
 import java.time.Duration;
@@ -25,6 +28,8 @@ import java.util.function.IntFunction;
  * @param pgdSteps PGD steps of the robust accuracy test
  * @param scanTimeout longest time to read the test split or its corrupted images once
  * @param backlog what happens to selected versions that arrive while an evaluation runs
+ * @param autoAttack whether and how a snapshot gets the (costly) AutoAttack test; the test lists
+ *     never name it, so this is the one switch
  */
 public record EvaluateSettings(
     int every,
@@ -35,7 +40,8 @@ public record EvaluateSettings(
     long seed,
     int pgdSteps,
     Duration scanTimeout,
-    Backlog backlog) {
+    Backlog backlog,
+    AutoAttack autoAttack) {
 
   private static final String PREFIX = "igd.evaluate.";
 
@@ -54,6 +60,110 @@ public record EvaluateSettings(
       }
       throw new IllegalArgumentException(
           PREFIX + "backlog must be newest or all, was '" + value + "'");
+    }
+  }
+
+  /** Which snapshots get the AutoAttack test. */
+  public enum On {
+    /** None. */
+    OFF("off"),
+    /** The final snapshot only (the default: it costs minutes per model). */
+    FINAL("final"),
+    /** Versions divisible by {@code autoattack.every}, and the final one. */
+    EVERY_K("every-k");
+
+    private final String key;
+
+    On(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    static On parse(String value) {
+      for (On o : values()) {
+        if (o.key.equalsIgnoreCase(value.trim())) {
+          return o;
+        }
+      }
+      throw new IllegalArgumentException(
+          PREFIX + "autoattack.on must be off, final or every-k, was '" + value + "'");
+    }
+  }
+
+  /**
+   * {@code igd.evaluate.autoattack}.
+   *
+   * @param version {@code apgd} (APGD-CE + APGD-T, the cheap half) or {@code standard}
+   * @param on which snapshots get it
+   * @param every with {@code on = every-k}: versions divisible by this
+   * @param limit the first {@code limit} evaluated test images; 0 = all of them
+   * @param norm the threat model
+   * @param eps its radius, or null for the protocol's default by norm and channels
+   */
+  public record AutoAttack(
+      AutoAttackVersion version, On on, int every, int limit, Norm norm, Double eps) {
+    private static final String KEY = PREFIX + "autoattack.";
+
+    public AutoAttack {
+      Objects.requireNonNull(version, KEY + "version");
+      Objects.requireNonNull(on, KEY + "on");
+      Objects.requireNonNull(norm, KEY + "norm");
+      if (every < 1) {
+        throw new IllegalArgumentException(KEY + "every must be >= 1, was " + every);
+      }
+      if (limit < 0) {
+        throw new IllegalArgumentException(KEY + "limit must be >= 0 (0 = all), was " + limit);
+      }
+      if (eps != null && !(eps > 0 && eps <= 1000)) {
+        throw new IllegalArgumentException(KEY + "eps must be > 0 (or null), was " + eps);
+      }
+    }
+
+    /** Whether snapshot {@code version} gets the test. */
+    public boolean runsOn(long version, boolean isFinal) {
+      return switch (on) {
+        case OFF -> false;
+        case FINAL -> isFinal;
+        case EVERY_K -> isFinal || version % every == 0;
+      };
+    }
+
+    /** The suite's settings for it, in batches of {@code batchSize} points. */
+    public AutoAttackSettings suite(int batchSize) {
+      return new AutoAttackSettings(version, norm, eps, limit, batchSize);
+    }
+
+    public AutoAttack withOn(On o) {
+      return new AutoAttack(version, o, every, limit, norm, eps);
+    }
+
+    public AutoAttack withLimit(int n) {
+      return new AutoAttack(version, on, every, n, norm, eps);
+    }
+
+    static AutoAttack fromConfig(Config c) {
+      AutoAttackVersion version;
+      Norm norm;
+      try {
+        version = AutoAttackVersion.parse(c.getString("version"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(KEY + "version: " + e.getMessage(), e);
+      }
+      try {
+        norm = Norm.parse(c.getString("norm"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(KEY + "norm: " + e.getMessage(), e);
+      }
+      return new AutoAttack(
+          version,
+          On.parse(c.getString("on")),
+          c.getInt("every"),
+          c.getInt("limit"),
+          norm,
+          c.getIsNull("eps") ? null : c.getDouble("eps"));
     }
   }
 
@@ -78,6 +188,7 @@ public record EvaluateSettings(
       throw new IllegalArgumentException(PREFIX + "scan-timeout must be > 0, was " + scanTimeout);
     }
     Objects.requireNonNull(backlog, PREFIX + "backlog");
+    Objects.requireNonNull(autoAttack, PREFIX + "autoattack");
   }
 
   /** Reads {@code igd.evaluate}; errors name the key. */
@@ -93,7 +204,8 @@ public record EvaluateSettings(
           c.getLong("seed"),
           c.getInt("pgd-steps"),
           c.getDuration("scan-timeout"),
-          Backlog.parse(c.getString("backlog")));
+          Backlog.parse(c.getString("backlog")),
+          AutoAttack.fromConfig(c.getConfig("autoattack")));
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -106,13 +218,22 @@ public record EvaluateSettings(
    */
   public static Set<SuiteTest> parseTests(String key, String csv) {
     if (csv.trim().equals("all")) {
-      return EnumSet.allOf(SuiteTest.class);
+      // AutoAttack costs minutes per model: igd.evaluate.autoattack.on decides it, not "all".
+      EnumSet<SuiteTest> all = EnumSet.allOf(SuiteTest.class);
+      all.remove(SuiteTest.AUTOATTACK);
+      return all;
     }
+    Set<SuiteTest> tests;
     try {
-      return SuiteTest.parse(csv);
+      tests = SuiteTest.parse(csv);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(PREFIX + key + ": " + e.getMessage(), e);
     }
+    if (tests.contains(SuiteTest.AUTOATTACK)) {
+      throw new IllegalArgumentException(
+          PREFIX + key + ": autoattack is chosen by " + PREFIX + "autoattack.on, not listed here");
+    }
+    return tests;
   }
 
   /** Whether snapshot {@code version} gets a report: every k-th, and every final one. */
@@ -120,9 +241,22 @@ public record EvaluateSettings(
     return isFinal || version % every == 0;
   }
 
-  /** The tests of a snapshot's evaluation. */
+  /**
+   * The listed tests of a snapshot's evaluation (AutoAttack aside: see {@link #testsFor(long,
+   * boolean)}).
+   */
   public Set<SuiteTest> testsFor(boolean isFinal) {
     return isFinal ? finalTests : tests;
+  }
+
+  /** The tests of snapshot {@code version}'s evaluation: the listed ones, and AutoAttack if due. */
+  public Set<SuiteTest> testsFor(long version, boolean isFinal) {
+    if (!autoAttack.runsOn(version, isFinal)) {
+      return testsFor(isFinal);
+    }
+    EnumSet<SuiteTest> all = EnumSet.copyOf(testsFor(isFinal));
+    all.add(SuiteTest.AUTOATTACK);
+    return Set.copyOf(all);
   }
 
   /**
@@ -145,22 +279,54 @@ public record EvaluateSettings(
 
   public EvaluateSettings withEvery(int k) {
     return new EvaluateSettings(
-        k, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
+        k,
+        testLimit,
+        tests,
+        finalTests,
+        batchSize,
+        seed,
+        pgdSteps,
+        scanTimeout,
+        backlog,
+        autoAttack);
   }
 
   public EvaluateSettings withTestLimit(int images) {
     return new EvaluateSettings(
-        every, images, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog);
+        every,
+        images,
+        tests,
+        finalTests,
+        batchSize,
+        seed,
+        pgdSteps,
+        scanTimeout,
+        backlog,
+        autoAttack);
   }
 
   public EvaluateSettings withTests(Set<SuiteTest> periodic, Set<SuiteTest> atFinal) {
     return new EvaluateSettings(
-        every, testLimit, periodic, atFinal, batchSize, seed, pgdSteps, scanTimeout, backlog);
+        every,
+        testLimit,
+        periodic,
+        atFinal,
+        batchSize,
+        seed,
+        pgdSteps,
+        scanTimeout,
+        backlog,
+        autoAttack);
   }
 
   public EvaluateSettings withBacklog(Backlog b) {
     return new EvaluateSettings(
-        every, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, b);
+        every, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, b, autoAttack);
+  }
+
+  public EvaluateSettings withAutoAttack(AutoAttack a) {
+    return new EvaluateSettings(
+        every, testLimit, tests, finalTests, batchSize, seed, pgdSteps, scanTimeout, backlog, a);
   }
 
   private static Set<SuiteTest> withClean(String key, Set<SuiteTest> tests) {

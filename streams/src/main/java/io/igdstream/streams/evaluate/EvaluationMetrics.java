@@ -1,5 +1,6 @@
 package io.igdstream.streams.evaluate;
 
+import io.igdstream.core.attack.AutoAttackResult;
 import io.igdstream.core.eval.ModelResult;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -26,6 +27,9 @@ public final class EvaluationMetrics {
   static final String MODEL_ID = "model_id";
   static final String FRACTION = "fraction";
   static final String CORRUPTION = "corruption";
+  static final String ATTACK = "attack";
+  static final String VERSION = "version";
+  static final String NORM = "norm";
 
   private final Gauge cleanAccuracy;
   private final Gauge pgd20Accuracy;
@@ -38,6 +42,8 @@ public final class EvaluationMetrics {
   private final Gauge ioaWhiteError;
   private final Gauge corruptionError;
   private final Gauge corruptionMeanError;
+  private final Gauge autoAttackAccuracy;
+  private final Gauge autoAttackAttackAccuracy;
   private final Gauge snapshotVersion;
   private final Counter reports;
   private final Gauge seconds;
@@ -106,6 +112,21 @@ public final class EvaluationMetrics {
             registry,
             "igd_eval_corruption_mean_error_ratio",
             "Error rate under corruptions, mean over every corruption and severity.");
+    autoAttackAccuracy =
+        ratio(
+            registry,
+            "igd_eval_autoattack_accuracy_ratio",
+            "Robust accuracy under AutoAttack (every member of the version), on its test images.",
+            VERSION,
+            NORM);
+    autoAttackAttackAccuracy =
+        ratio(
+            registry,
+            "igd_eval_autoattack_attack_accuracy_ratio",
+            "Robust accuracy of the AutoAttack ensemble after each member (cumulative, in run order).",
+            ATTACK,
+            VERSION,
+            NORM);
     snapshotVersion =
         Gauge.builder()
             .name("igd_eval_snapshot_version")
@@ -167,6 +188,16 @@ public final class EvaluationMetrics {
         corruptionError.labelValues(id, name).set(result.corruptionMean(name));
       }
       corruptionMeanError.labelValues(id).set(result.corruptionMean());
+    }
+    AutoAttackResult aa = result.autoAttack();
+    if (aa != null) {
+      String norm = aa.norm().key();
+      autoAttackAccuracy.labelValues(id, aa.version(), norm).set(aa.robustAccuracy());
+      for (AutoAttackResult.Outcome o : aa.attacks()) {
+        autoAttackAttackAccuracy
+            .labelValues(id, o.name(), aa.version(), norm)
+            .set(o.robustAccuracyAfter());
+      }
     }
     snapshotVersion.labelValues(id).set(result.snapshotVersion());
     this.seconds.labelValues(id).set(seconds);

@@ -1,13 +1,18 @@
 package io.igdstream.streams.evaluate;
 
+import io.igdstream.core.attack.AutoAttackResult;
+import io.igdstream.core.attack.Norm;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.core.eval.RobustnessReport;
 import io.igdstream.core.model.ModelSpec;
+import io.igdstream.schemas.AutoAttackMember;
+import io.igdstream.schemas.AutoAttackRun;
 import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.CorruptionError;
 import io.igdstream.schemas.FractionError;
 import io.igdstream.schemas.kafka.KafkaSettings;
 import io.igdstream.schemas.kafka.TopicScan;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,6 +131,7 @@ public final class ReportRecords {
         .setCorruptions(corruptionErrors(model.corruptions()))
         .setSeconds(report.seconds() == null ? Map.of() : new LinkedHashMap<>(report.seconds()))
         .setCreatedAtMs(createdAtMs)
+        .setAutoattack(autoAttack(model.autoAttack()))
         .build();
   }
 
@@ -153,7 +159,8 @@ public final class ReportRecords {
         r.getIoaGrey(),
         r.getIoaWhite(),
         corruptionRates(r.getCorruptions()),
-        List.of());
+        List.of(),
+        autoAttack(r.getAutoattack()));
   }
 
   /**
@@ -169,6 +176,13 @@ public final class ReportRecords {
     if (r.getPgdSteps() != null) {
       settings.put("pgd_steps", r.getPgdSteps());
     }
+    AutoAttackRun aa = r.getAutoattack();
+    if (aa != null) {
+      settings.put("autoattack_version", aa.getVersion());
+      settings.put("autoattack_norm", aa.getNorm());
+      settings.put("autoattack_eps", aa.getEps());
+      settings.put("autoattack_points", aa.getNPoints());
+    }
     return new RobustnessReport(
         r.getDataset(),
         spec.channels(),
@@ -181,6 +195,71 @@ public final class ReportRecords {
         List.of(fromAvro(r)),
         r.getSeconds(),
         Set.of());
+  }
+
+  /** The Avro form of an AutoAttack run; null when none ran. */
+  private static AutoAttackRun autoAttack(AutoAttackResult run) {
+    if (run == null) {
+      return null;
+    }
+    byte[] robust = new byte[run.robust() == null ? 0 : run.robust().length];
+    for (int i = 0; i < robust.length; i++) {
+      robust[i] = (byte) (run.robust()[i] ? 1 : 0);
+    }
+    return AutoAttackRun.newBuilder()
+        .setVersion(run.version())
+        .setNorm(run.norm().key())
+        .setEps(run.eps())
+        .setNPoints(run.points())
+        .setCleanAccuracy(run.cleanAccuracy())
+        .setRobustAccuracy(run.robustAccuracy())
+        .setAttacks(
+            run.attacks().stream()
+                .map(
+                    o ->
+                        new AutoAttackMember(
+                            o.name(),
+                            o.attacked(),
+                            o.broken(),
+                            o.robustAccuracyAfter(),
+                            o.seed(),
+                            o.seconds()))
+                .toList())
+        .setRobust(ByteBuffer.wrap(robust))
+        .setNotes(new ArrayList<>(run.notes()))
+        .build();
+  }
+
+  /** The core form of an Avro AutoAttack run; null when none ran. */
+  private static AutoAttackResult autoAttack(AutoAttackRun run) {
+    if (run == null) {
+      return null;
+    }
+    ByteBuffer bytes = run.getRobust().duplicate();
+    boolean[] robust = new boolean[bytes.remaining()];
+    for (int i = 0; i < robust.length; i++) {
+      robust[i] = bytes.get() != 0;
+    }
+    return new AutoAttackResult(
+        run.getVersion(),
+        Norm.parse(run.getNorm()),
+        run.getEps(),
+        run.getNPoints(),
+        run.getCleanAccuracy(),
+        run.getAttacks().stream()
+            .map(
+                m ->
+                    new AutoAttackResult.Outcome(
+                        m.getName(),
+                        m.getAttacked(),
+                        m.getBroken(),
+                        m.getRobustAccuracyAfter(),
+                        m.getSeed(),
+                        m.getSeconds()))
+            .toList(),
+        run.getRobustAccuracy(),
+        robust,
+        List.copyOf(run.getNotes()));
   }
 
   private static Number setting(RobustnessReport report, String name) {

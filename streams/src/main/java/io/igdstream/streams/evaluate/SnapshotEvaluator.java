@@ -53,14 +53,17 @@ public final class SnapshotEvaluator {
     this.log = Objects.requireNonNull(log, "log");
   }
 
-  /** The tests a snapshot gets: the final set for the final snapshot, else the periodic one. */
-  public Set<SuiteTest> testsFor(boolean isFinal) {
-    return settings.testsFor(isFinal);
+  /**
+   * The tests snapshot {@code version} gets: the final set for the final snapshot, else the
+   * periodic one; and AutoAttack where {@code igd.evaluate.autoattack.on} says so.
+   */
+  public Set<SuiteTest> testsFor(long version, boolean isFinal) {
+    return settings.testsFor(version, isFinal);
   }
 
   /** Whether evaluating such a snapshot reads the stored corrupted test images. */
   public boolean readsCorruptions(boolean isFinal) {
-    return testsFor(isFinal).contains(SuiteTest.CORRUPTIONS);
+    return settings.testsFor(isFinal).contains(SuiteTest.CORRUPTIONS);
   }
 
   /**
@@ -85,11 +88,12 @@ public final class SnapshotEvaluator {
     RobustnessSuite suite =
         new RobustnessSuite(
             new RobustnessSuite.Settings(
-                testsFor(isFinal),
+                testsFor(version, isFinal),
                 settings.batchSize(),
                 settings.seed(),
                 attack.apply(test.channels()),
-                EXAMPLES));
+                EXAMPLES,
+                settings.autoAttack().suite(settings.batchSize())));
     RobustnessReport report =
         suite.run(
             test.name(),
@@ -141,6 +145,7 @@ public final class SnapshotEvaluator {
         m.ioaGrey(),
         m.ioaWhite(),
         m.corruptions(),
-        m.saliencyExamples());
+        m.saliencyExamples(),
+        m.autoAttack());
   }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.igdstream.core.attack.AutoAttackResult;
+import io.igdstream.core.attack.Norm;
 import io.igdstream.core.eval.ModelResult;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -68,6 +70,8 @@ class EvaluationMetricsTest {
             "igd_eval_ioa_white_error_ratio",
             "igd_eval_corruption_error_ratio",
             "igd_eval_corruption_mean_error_ratio",
+            "igd_eval_autoattack_accuracy_ratio",
+            "igd_eval_autoattack_attack_accuracy_ratio",
             "igd_eval_snapshot_version",
             // a counter's snapshot name has no _total; the exposition formats append it
             "igd_eval_reports",
@@ -186,5 +190,73 @@ class EvaluationMetricsTest {
           e.getMessage());
     }
     assertTrue(value("igd_eval_reports", "model_id", "igd").isEmpty(), "nothing published");
+  }
+
+  @Test
+  void aReportWithAutoAttackSetsItsGaugesByVersionNormAndMember() {
+    AutoAttackResult run =
+        new AutoAttackResult(
+            "apgd",
+            Norm.LINF,
+            0.1,
+            8,
+            0.875,
+            List.of(
+                new AutoAttackResult.Outcome("apgd-ce", 7, 2, 5 / 8.0, 0, 1.0),
+                new AutoAttackResult.Outcome("apgd-t", 5, 1, 4 / 8.0, 0, 2.0)),
+            4 / 8.0,
+            new boolean[8],
+            List.of());
+    ModelResult without = Results.full("igd-small-cnn", 3);
+    metrics.publish(without, 1.0);
+    assertTrue(
+        value(
+                "igd_eval_autoattack_accuracy_ratio",
+                "model_id",
+                "igd-small-cnn",
+                "norm",
+                "linf",
+                "version",
+                "apgd")
+            .isEmpty(),
+        "no run, no series");
+
+    metrics.publish(Results.full("igd-small-cnn", 4).withAutoAttack(run), 1.0);
+    // Labels.of sorts by name
+    assertEquals(
+        0.5,
+        gauge(
+            "igd_eval_autoattack_accuracy_ratio",
+            "model_id",
+            "igd-small-cnn",
+            "norm",
+            "linf",
+            "version",
+            "apgd"));
+    assertEquals(
+        0.625,
+        gauge(
+            "igd_eval_autoattack_attack_accuracy_ratio",
+            "attack",
+            "apgd-ce",
+            "model_id",
+            "igd-small-cnn",
+            "norm",
+            "linf",
+            "version",
+            "apgd"));
+    assertEquals(
+        0.5,
+        gauge(
+            "igd_eval_autoattack_attack_accuracy_ratio",
+            "attack",
+            "apgd-t",
+            "model_id",
+            "igd-small-cnn",
+            "norm",
+            "linf",
+            "version",
+            "apgd"));
+    assertEquals(2, metric("igd_eval_autoattack_attack_accuracy_ratio").getDataPoints().size());
   }
 }

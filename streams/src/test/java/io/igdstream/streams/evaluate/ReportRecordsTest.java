@@ -1,10 +1,13 @@
 package io.igdstream.streams.evaluate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.igdstream.core.attack.AutoAttackResult;
+import io.igdstream.core.attack.Norm;
 import io.igdstream.core.eval.ModelResult;
 import io.igdstream.schemas.AvroCodec;
 import io.igdstream.schemas.CorruptionError;
@@ -63,6 +66,50 @@ class ReportRecordsTest {
     assertEquals(20, avro.getPgdSteps());
     assertEquals(Map.of("clean", 1.5, "pgd", 12.25), avro.getSeconds());
     assertEquals(CREATED, avro.getCreatedAtMs());
+  }
+
+  @Test
+  void anAutoAttackRunSurvivesTheRoundTripAndAResultWithoutOneHasNone() {
+    AutoAttackResult run =
+        new AutoAttackResult(
+            "standard",
+            Norm.L2,
+            2.0,
+            4,
+            0.75,
+            List.of(
+                new AutoAttackResult.Outcome("apgd-ce", 3, 1, 0.5, 0, 1.25),
+                new AutoAttackResult.Outcome("apgd-t", 2, 0, 0.5, 0, 2.5),
+                new AutoAttackResult.Outcome("fab-t", 2, 1, 0.25, 0, 3.0),
+                new AutoAttackResult.Outcome("square", 1, 0, 0.25, 0, 4.0)),
+            0.25,
+            new boolean[] {false, true, false, false},
+            List.of("a note"));
+    ModelResult model = Results.full("igd-small-cnn", 17).withAutoAttack(run);
+    RobustnessReport avro = throughKafka(model);
+    assertEquals(0.25, avro.getAutoattack().getRobustAccuracy());
+    assertEquals("l2", avro.getAutoattack().getNorm());
+
+    AutoAttackResult back = ReportRecords.fromAvro(avro).autoAttack();
+    assertEquals(run.version(), back.version());
+    assertEquals(run.norm(), back.norm());
+    assertEquals(run.eps(), back.eps());
+    assertEquals(run.points(), back.points());
+    assertEquals(run.cleanAccuracy(), back.cleanAccuracy());
+    assertEquals(run.attacks(), back.attacks());
+    assertEquals(run.robustAccuracy(), back.robustAccuracy());
+    assertArrayEquals(run.robust(), back.robust());
+    assertEquals(run.notes(), back.notes());
+    assertCarried(model, ReportRecords.fromAvro(avro));
+    assertEquals(
+        "standard",
+        ReportRecords.reportFromAvro(avro, new io.igdstream.core.model.ModelSpec(1, 28, 28, 10))
+            .settings()
+            .get("autoattack_version"));
+
+    RobustnessReport none = throughKafka(Results.full("igd-small-cnn", 17));
+    assertNull(none.getAutoattack());
+    assertNull(ReportRecords.fromAvro(none).autoAttack());
   }
 
   @Test

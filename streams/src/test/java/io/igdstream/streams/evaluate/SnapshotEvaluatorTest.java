@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.igdstream.core.attack.AutoAttackResult;
 import io.igdstream.core.attack.PgdSettings;
 import io.igdstream.core.corruption.Corruptions;
 import io.igdstream.core.data.Dataset;
@@ -51,8 +52,14 @@ class SnapshotEvaluatorTest {
   }
 
   static SnapshotEvaluator evaluator(List<String> log) {
+    return evaluator(log, EvaluateSettings.On.OFF);
+  }
+
+  static SnapshotEvaluator evaluator(List<String> log, EvaluateSettings.On autoAttack) {
+    EvaluateSettings defaults = EvaluateSettings.fromConfig(ConfigFactory.load());
     EvaluateSettings settings =
-        EvaluateSettings.fromConfig(ConfigFactory.load())
+        defaults
+            .withAutoAttack(defaults.autoAttack().withOn(autoAttack))
             .withTests(
                 EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD),
                 EnumSet.of(SuiteTest.CLEAN, SuiteTest.PGD, SuiteTest.CORRUPTIONS));
@@ -151,5 +158,35 @@ class SnapshotEvaluatorTest {
     assertEquals(0, e.corruptedFallbacks());
     assertEquals(1, log.size(), log.toString());
     assertTrue(log.get(0).contains("v3") && log.get(0).contains("not run"), log.get(0));
+  }
+
+  @Test
+  void withAutoAttackOnFinalTheFinalReportCarriesItAndAPeriodicOneDoesNot() {
+    SnapshotEvaluator evaluator = evaluator(new ArrayList<>(), EvaluateSettings.On.FINAL);
+    TestSet tests = testSet(20, i -> i % 10); // images 0 and 10 are of class 0
+    assertTrue(evaluator.testsFor(5, true).contains(SuiteTest.AUTOATTACK));
+    assertFalse(evaluator.testsFor(5, false).contains(SuiteTest.AUTOATTACK));
+
+    Evaluation periodic = evaluator.evaluate(5, false, Map.of(), classZero, tests, null);
+    assertNull(periodic.result().autoAttack());
+    assertFalse(periodic.report().settings().containsKey("autoattack_version"));
+
+    Evaluation last =
+        evaluator.evaluate(
+            6, true, Map.of(), classZero, tests, StoredCorruptions.none(tests, SEED));
+    AutoAttackResult aa = last.result().autoAttack();
+    assertNotNull(aa, "the final snapshot's result keeps its AutoAttack run");
+    assertEquals(6, last.result().snapshotVersion());
+    assertEquals("apgd", aa.version());
+    assertEquals(20, aa.points());
+    assertEquals(2 / 20.0, aa.cleanAccuracy(), 1e-12);
+    // a constant prediction has no gradient to follow: the two right images stay right
+    assertEquals(2 / 20.0, aa.robustAccuracy(), 1e-12);
+    assertEquals(
+        List.of("apgd-ce", "apgd-t"),
+        aa.attacks().stream().map(AutoAttackResult.Outcome::name).toList());
+    aa.attacks().forEach(o -> assertEquals(0, o.broken(), o.name()));
+    assertEquals("apgd", last.report().settings().get("autoattack_version"));
+    assertEquals(0.1, (Double) last.report().settings().get("autoattack_eps"), 1e-12);
   }
 }
