@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       KafkaPathBenchmark.class,
       AugmentBenchmark.class,
       SoakBenchmark.class,
+      AutoAttackBenchmark.class,
       AllBenchmarks.class
     })
 public final class BenchCommand implements Runnable {
