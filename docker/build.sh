@@ -66,7 +66,7 @@ t0=$SECONDS
 if [ "$MAVEN" = 1 ]; then
   say "building $TAG with Maven inside (docker/Dockerfile; network for Maven Central)"
   FROM_ARGS=()
-  [ -n "$BUILD_IMAGE" ] && [ "${ENGINE[0]}" = podman ] && FROM_ARGS=(--from "$BUILD_IMAGE")
+  [ -n "$BUILD_IMAGE" ] && FROM_ARGS=(--build-arg BUILD_IMAGE="$BUILD_IMAGE")
   "${ENGINE[@]}" build --network host "${FORMAT[@]}" "${ULIMIT_ARGS[@]}" "${FROM_ARGS[@]}" \
     --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" -f docker/Dockerfile -t "$TAG" .
 else

@@ -99,9 +99,13 @@ class DeployDockerTest {
     while (m.find()) {
       assertTrue(sources.contains(m.group(1)), name + " does not COPY module " + m.group(1));
     }
+    // the build stage's base is an argument whose public default is the Maven image
     assertTrue(
-        ins.stream().anyMatch(i -> i.matches("FROM maven:3-eclipse-temurin-17 AS build")),
-        name + ": Maven build stage");
+        ins.stream().anyMatch(i -> i.equals("ARG BUILD_IMAGE=maven:3-eclipse-temurin-17")),
+        name + ": BUILD_IMAGE argument with the public Maven image as its default");
+    assertTrue(
+        ins.stream().anyMatch(i -> i.matches("FROM \\$\\{BUILD_IMAGE\\} AS build")),
+        name + ": Maven build stage on BUILD_IMAGE");
     assertTrue(
         ins.stream().anyMatch(i -> i.startsWith("RUN mvn -B -DskipTests package")),
         name + ": builds the fat jar");
