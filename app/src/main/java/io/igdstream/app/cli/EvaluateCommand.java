@@ -101,6 +101,13 @@ public final class EvaluateCommand implements Callable<Integer> {
           if (untilFinal && last.isPresent() && last.get().isFinal()) {
             break;
           }
+          if (stage.followerFailure().isPresent()) {
+            // no snapshots will come (e.g. access refused): stop instead of waiting forever
+            Throwable failure = stage.followerFailure().get();
+            stage.stop().toCompletableFuture().get(1, TimeUnit.MINUTES);
+            throw new IllegalStateException(
+                "the snapshot follower stopped: " + failure.getMessage(), failure);
+          }
         }
         stage.stop().toCompletableFuture().get(10, TimeUnit.MINUTES);
         last = stage.latest();

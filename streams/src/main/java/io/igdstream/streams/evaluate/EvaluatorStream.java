@@ -283,6 +283,11 @@ public final class EvaluatorStream {
     return done;
   }
 
+  /** Why the snapshot follower stopped, if it did (e.g. its access was refused): none will come. */
+  public Optional<Throwable> followerFailure() {
+    return follower.failure();
+  }
+
   /** The newest published evaluation, if any. */
   public Optional<Evaluation> latest() {
     return Optional.ofNullable(latest);
