@@ -217,6 +217,14 @@ class ContainerSystemTest {
                 "",
                 "# ContainerSystemTest: the broker on 127.0.0.1 and a tiny run",
                 "igd.kafka.bootstrap-servers = \"" + bootstrap + "\"",
+                // the manifests' Kafka is TLS + SCRAM with signed snapshots; this test's broker
+                // is the image's plaintext one on 127.0.0.1 (the secured path is tested against a
+                // secured broker in SecuredCliTest), so security is off and its Secrets unmounted
+                "igd.kafka.client = null",
+                "igd.kafka.client = {}",
+                "igd.snapshots.signing-key = \"\"",
+                "igd.snapshots.verify-key = \"\"",
+                "igd.topics.create = true",
                 "igd.train.epochs = " + EPOCHS,
                 "igd.train.batch-size = " + BATCH,
                 "igd.augment.batch-size = 32",
@@ -566,6 +574,8 @@ class ContainerSystemTest {
           cmd.addAll(List.of("--tmpfs", path));
         } else if (spec.containsKey("emptyDir")) {
           cmd.addAll(List.of("-v", v.emptyDir(name, volume) + ":" + path));
+        } else if (spec.containsKey("secret")) {
+          continue; // Kafka credentials, CA, signing keys: security is off against this broker
         } else if (spec.containsKey("persistentVolumeClaim")) {
           String claim = String.valueOf(at(spec, "persistentVolumeClaim.claimName"));
           cmd.addAll(List.of("-v", v.claim(claim) + ":" + path + (readOnly ? ":ro" : "")));
