@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "autoattack",
     mixinStandardHelpOptions = true,
-    header = "Cost per iteration of AutoAttack's members vs PGD-20; --full: wall time per member.",
+    header = "AutoAttack members' cost per iteration vs PGD-20.",
     description =
         "Image-iterations/s of PGD-20, APGD-CE, APGD-T, FAB-T and image-queries/s of Square, in"
             + " alternating rounds; --full N --model FILE: AutoAttack standard and apgd on N test"

@@ -304,7 +304,7 @@ class BadInputTest {
 
     Cli.Result r = Cli.run("eval", model.toString(), "--dataset", idxFixture(), "--limit", "8");
 
-    assertBadInput(r, model.toString(), "channels=3");
+    assertBadInput(r, model.toString(), "3x32x32");
   }
 
   @Test
